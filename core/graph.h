@@ -1,0 +1,98 @@
+/* The graph description: what a graph file says, as plain data, before any
+ * plugin is loaded. graph.c fills it from libyaml; every value keeps the
+ * mark (line and column) it came from so that later stages can point at it.
+ */
+#ifndef BP_CORE_GRAPH_H
+#define BP_CORE_GRAPH_H
+
+#include "bpframe/bpframe.h"
+
+/* A place in the graph file, 1-based, as messages show it. */
+typedef struct {
+  guint line, column;
+} BpMark;
+
+/* One parameter of a plugin, as written: the graph is read before any
+ * plugin is loaded, so a scalar stays text until the plugin's parameter
+ * list says what type it must be. A list of numbers (or a list of lists of
+ * numbers, all the same length) is read as numbers here. */
+typedef struct {
+  char *key;
+  BpMark key_mark;
+  BpMark value_mark;
+  char *scalar;      /* the text of a scalar value, or NULL for a list */
+  double *reals;     /* a list: n_reals numbers, row by row */
+  gsize n_reals;
+  gsize rows, cols;  /* list of lists: rows x cols; flat list: 0 x n */
+} BpGraphArg;
+
+/* A layer or the loss: a plugin name (or path) and its parameters. */
+typedef struct {
+  char *plugin;
+  BpMark mark;       /* of the plugin name */
+  BpGraphArg *args;
+  gsize n_args;
+} BpGraphPlugin;
+
+typedef enum {
+  BP_DATA_NONE = 0,
+  BP_DATA_CSV,
+  BP_DATA_INLINE
+} BpDataKind;
+
+/* One data set as the graph file gives it. */
+typedef struct {
+  BpDataKind kind;
+  BpMark mark;          /* of the data set's mapping */
+
+  /* BP_DATA_CSV */
+  char *csv_path;       /* resolved against the graph file's folder */
+  BpMark csv_mark;
+  gboolean header;      /* the first row names the columns (default TRUE) */
+  char *label;          /* class column, made into one-hot targets; or */
+  BpMark label_mark;
+  char **targets;       /* NULL-terminated target column names; NULL if a
+                           label is given */
+  BpMark targets_mark;
+
+  /* BP_DATA_INLINE: rows of inputs and of targets */
+  double *inputs;
+  gsize n_rows, n_input_cols;
+  double *outputs;      /* n_rows x n_output_cols */
+  gsize n_output_cols;
+} BpDataSpec;
+
+struct BpGraph {
+  char *path;           /* as given, for messages */
+  char *dir;            /* the graph file's folder */
+  gint64 version;
+
+  char **plugin_path;   /* NULL-terminated folders, resolved against dir */
+
+  gsize input;          /* width of x */
+  BpMark input_mark;
+  BpGraphPlugin *layers;
+  gsize n_layers;
+  BpGraphPlugin loss;
+
+  BpDataSpec train;
+  BpDataSpec test;      /* kind BP_DATA_NONE if absent */
+  double test_fraction; /* 0 if absent; only without test */
+  BpMark test_fraction_mark;
+
+  guint epochs;
+  guint batch;
+  char *optimizer;      /* "sgd" */
+  double learning_rate;
+  BpUpdateOrder update;
+  guint64 seed;
+  gboolean shuffle;     /* default TRUE */
+
+  char *model_path;     /* resolved against dir; NULL if not given */
+};
+
+/* Sets error (BP_ERROR, BP_ERROR_GRAPH) to "PATH:LINE:COLUMN: message". */
+void bp_graph_error (GError **error, const BpGraph *graph, BpMark mark,
+                     const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+#endif /* BP_CORE_GRAPH_H */

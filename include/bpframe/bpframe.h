@@ -1,0 +1,151 @@
+/* libbpframe: the library API that the bpframe program, and anyone
+ * embedding bpframe, uses: read a graph file, load its data, build the
+ * network of plugins, train it, and write the model file.
+ *
+ * Every function that can fail at run time takes a GError ** last and
+ * returns NULL or FALSE with it set, in the BP_ERROR domain. The library
+ * never prints and never exits; progress reaches the caller through a
+ * callback.
+ */
+#ifndef BPFRAME_H
+#define BPFRAME_H
+
+#include <glib.h>
+
+#include "bpframe/plugin.h"
+
+G_BEGIN_DECLS
+
+#define BP_VERSION_STRING "0.1.0"
+
+#define BP_ERROR (bp_error_quark ())
+GQuark bp_error_quark (void);
+
+typedef enum {
+  BP_ERROR_GRAPH,  /* the graph file is wrong (the program exits 2) */
+  BP_ERROR_PLUGIN, /* a plugin file cannot be loaded or is not usable */
+  BP_ERROR_DATA,   /* a data file is wrong */
+  BP_ERROR_IO,     /* a file cannot be read or written */
+  BP_ERROR_FAILED  /* training failed, e.g. the loss became NaN */
+} BpErrorCode;
+
+/* The paper's update order (section 6, equation 7). */
+typedef enum {
+  /* Standard backpropagation: every layer's gradient is computed with the
+   * weights the forward pass used; all steps are applied at the end. */
+  BP_UPDATE_SIMULTANEOUS = 0,
+  /* The paper's online algorithm: the last layer is stepped first, and
+   * the row vector m reaches the layers before it through the weights
+   * already updated. */
+  BP_UPDATE_SEQUENTIAL = 1
+} BpUpdateOrder;
+
+/* ---- Graph files -------------------------------------------------------- */
+
+typedef struct BpGraph BpGraph;
+
+/* Reads and validates a graph file (format described in configs/README.md).
+ * Errors name PATH:LINE:COLUMN. */
+BpGraph *bp_graph_load (const char *path, GError **error);
+void bp_graph_free (BpGraph *graph);
+
+/* Command-line overrides; model_path is taken as given (not resolved
+ * against the graph's folder). */
+void bp_graph_set_epochs (BpGraph *graph, guint epochs);
+void bp_graph_set_seed (BpGraph *graph, guint64 seed);
+void bp_graph_set_model_path (BpGraph *graph, const char *model_path);
+const char *bp_graph_get_model_path (const BpGraph *graph);
+
+/* ---- Data sets ---------------------------------------------------------- */
+
+/* n samples: inputs X (n x n_in) and targets F (n x n_out), row-major.
+ * For a data set made from a label column, classes names each output
+ * (class k is the one-hot target e_k). */
+typedef struct {
+  gsize n, n_in, n_out;
+  bp_real *X;
+  bp_real *F;
+  char **classes; /* NULL-terminated, or NULL when not classification */
+} BpDataset;
+
+void bp_dataset_free (BpDataset *data);
+
+/* ---- Networks ----------------------------------------------------------- */
+
+typedef struct BpNetwork BpNetwork;
+
+/* Loads every plugin of the graph, infers the widths, creates the
+ * instances (parameters initialised from the graph's seed) and sizes every
+ * buffer for batches of up to max_batch samples. */
+BpNetwork *bp_network_new (const BpGraph *graph, gsize max_batch,
+                           GError **error);
+void bp_network_free (BpNetwork *net);
+
+gsize bp_network_n_layers (const BpNetwork *net);
+gsize bp_network_n_in (const BpNetwork *net);
+gsize bp_network_n_out (const BpNetwork *net);
+const char *bp_network_layer_name (const BpNetwork *net, gsize layer);
+/* The layer's parameter matrix P (NULL and 0 x 0 without parameters); the
+ * caller may change the values, not the shape. */
+bp_real *bp_network_layer_params (BpNetwork *net, gsize layer,
+                                  gsize *rows, gsize *cols);
+
+/* sigma for a batch: X is n x n_in, sigma n x n_out, n <= max_batch. */
+void bp_network_forward (BpNetwork *net, gsize n, const bp_real *X,
+                         bp_real *sigma);
+
+/* One step of training on a batch: forward, the loss, the backward chain
+ * and the optimizer (SGD: P <- P - lr * mean gradient), in the given
+ * update order. Returns the sum of the samples' losses before the step. */
+double bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
+                              const bp_real *F, double learning_rate,
+                              BpUpdateOrder order);
+
+/* Mean loss and accuracy (argmax of sigma against argmax of f; with one
+ * output, sigma >= 0.5 against f >= 0.5) over a data set. */
+void bp_network_evaluate (BpNetwork *net, const BpDataset *data,
+                          double *mean_loss, double *accuracy);
+
+/* ---- Runs: a graph, its data and its network ---------------------------- */
+
+typedef struct BpRun BpRun;
+
+typedef struct {
+  guint epoch;           /* 1-based */
+  guint epochs;
+  double train_loss;     /* mean over the epoch's samples */
+  double test_loss;      /* NAN without a test set */
+  double test_accuracy;  /* NAN without a test set or classes */
+  double train_accuracy; /* NAN without classes */
+  double seconds;        /* wall time of this epoch */
+} BpEpochReport;
+
+/* Called after each epoch; returning FALSE stops training early. */
+typedef gboolean (*BpEpochFunc) (const BpEpochReport *report,
+                                 gpointer user_data);
+
+/* Loads the data (splitting off test_fraction with the seed) and builds
+ * the network. */
+BpRun *bp_run_new (const BpGraph *graph, GError **error);
+void bp_run_free (BpRun *run);
+
+BpNetwork *bp_run_get_network (BpRun *run);
+const BpDataset *bp_run_get_train (const BpRun *run);
+const BpDataset *bp_run_get_test (const BpRun *run); /* NULL if none */
+
+/* Trains for the graph's epochs, shuffling each epoch from the seed. Fails
+ * if the loss stops being finite. */
+gboolean bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
+                       GError **error);
+
+/* Writes the model file atomically (a temporary then a rename). */
+gboolean bp_run_save_model (BpRun *run, const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpGraph, bp_graph_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpDataset, bp_dataset_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpNetwork, bp_network_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpRun, bp_run_free)
+
+G_END_DECLS
+
+#endif /* BPFRAME_H */
