@@ -115,8 +115,8 @@ typedef struct {
   guint epochs;
   double train_loss;     /* mean over the epoch's samples */
   double test_loss;      /* NAN without a test set */
-  double test_accuracy;  /* NAN without a test set or classes */
-  double train_accuracy; /* NAN without classes */
+  double test_accuracy;  /* NAN without a test set, or when the targets
+                            are not classes (one-hot or a single 0/1) */
   double seconds;        /* wall time of this epoch */
 } BpEpochReport;
 

@@ -237,10 +237,14 @@ typedef struct BpPlugin {
 
   /* Loss: the BP_OUTPUT_* flags the last layer's output MUST have. */
   uint32_t input_flags;
+
+  /* Layer with parameters, required for one: writes the initial P (from
+   * init's random draws or the explicit weights) */
+  void (*init_params) (void *state, bp_real *P);
 } BpPlugin;
 
 /* Pinned: a change of layout without a new version breaks every plugin. */
-_Static_assert (sizeof (void *) != 8 || sizeof (BpPlugin) == 160,
+_Static_assert (sizeof (void *) != 8 || sizeof (BpPlugin) == 168,
                 "BpPlugin version 1 layout changed: bump BP_ABI_VERSION");
 
 /* The entry symbol every plugin exports. */

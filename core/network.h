@@ -1,0 +1,47 @@
+/* The network: the chain of plugin instances a graph file names, with the
+ * parameters of every layer in one block the core owns (so optimizers and
+ * the model file see them all) and every buffer sized once.
+ */
+#ifndef BP_CORE_NETWORK_H
+#define BP_CORE_NETWORK_H
+
+#include "graph.h"
+#include "plugin.h"
+
+typedef struct {
+  BpLoadedPlugin *plugin;
+  void *state;
+  gsize n_in, n_out;
+  gsize param_rows, param_cols; /* 0 x 0 without parameters */
+  bp_real *P;                   /* into BpNetwork.params, or NULL */
+  bp_real *grad;                /* into BpNetwork.grads, or NULL */
+  BpMark mark;                  /* of the plugin name in the graph file */
+} BpLayer;
+
+struct BpNetwork {
+  BpLayer *layers;
+  gsize n_layers;
+  gsize n_in, n_out;
+
+  BpLoadedPlugin *loss;
+  void *loss_state;
+  /* The last layer is the loss's fused partner (softmax before
+   * cross_entropy): the chain starts one layer early from the fused
+   * gradient, the paper's section 8. */
+  gboolean fused;
+
+  bp_real *params;   /* every layer's P, one after another */
+  bp_real *grads;    /* the gradients, in the same places */
+  gsize n_params;
+
+  /* Sized for max_batch rows at construction; nothing is allocated while
+   * training. outputs[i] is layer i's output y for the batch. */
+  gsize max_batch;
+  bp_real **outputs;
+  const bp_real *batch_input; /* X of the last forward pass (not owned) */
+  bp_real *G, *G_in;           /* the carried row vectors m, one per row */
+  bp_real *J;                  /* an explicit jacobian, for fallbacks */
+  bp_real *L;                  /* an explicit L, for fallbacks */
+};
+
+#endif /* BP_CORE_NETWORK_H */

@@ -1,0 +1,269 @@
+/* A run: a graph, its data and its network, and the training loop over
+ * them. Every buffer the loop touches is sized here once; an epoch
+ * shuffles an index permutation and gathers each batch into place.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "data.h"
+#include "network.h"
+#include "run.h"
+
+/* Evaluation goes through the network in chunks of at least this many
+ * rows, so that it is not held to the training batch's size. */
+#define BP_EVAL_CHUNK 256
+
+struct BpRun {
+  const BpGraph *graph;
+  BpDataset *train;
+  BpDataset *test;
+  BpNetwork *net;
+  GRand *shuffle_rng;
+  guint *order;      /* the training rows' order in this epoch */
+  bp_real *batch_X;  /* batch x n_in */
+  bp_real *batch_F;  /* batch x n_out */
+  gboolean classifies; /* accuracy means something for these targets */
+};
+
+/* Targets are classes when a label column made them, or when every row
+ * is one-hot (a single output: 0 or 1). */
+static gboolean
+targets_are_classes (const BpDataset *data)
+{
+  if (data->classes != NULL)
+    return TRUE;
+  for (gsize s = 0; s < data->n; s++)
+    {
+      const bp_real *f = data->F + s * data->n_out;
+      gsize ones = 0;
+
+      for (gsize k = 0; k < data->n_out; k++)
+        {
+          if (f[k] != 0.0 && f[k] != 1.0)
+            return FALSE;
+          ones += f[k] == 1.0;
+        }
+      if (data->n_out > 1 && ones != 1)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_widths (const BpGraph *graph, const BpNetwork *net,
+              const BpDataSpec *spec, const BpDataset *data,
+              GError **error)
+{
+  const char *source = spec->kind == BP_DATA_CSV ? spec->csv_path
+                                                 : "the inline data";
+
+  if (data->n_in != net->n_in)
+    {
+      bp_graph_error (error, graph, graph->input_mark,
+                      "network.input is %zu, but %s has %zu input "
+                      "columns", net->n_in, source, data->n_in);
+      return FALSE;
+    }
+  if (data->n_out != net->n_out)
+    {
+      bp_graph_error (error, graph, spec->mark,
+                      "the network gives %zu outputs, but %s has %zu "
+                      "targets%s", net->n_out, source, data->n_out,
+                      data->classes != NULL ? " (one per class)" : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_data (BpRun *run, GError **error)
+{
+  const BpGraph *graph = run->graph;
+
+  run->train = bp_dataset_load (graph, &graph->train, NULL, error);
+  if (run->train == NULL)
+    return FALSE;
+
+  if (graph->test.kind != BP_DATA_NONE)
+    run->test = bp_dataset_load (graph, &graph->test, run->train->classes,
+                                 error);
+  else if (graph->test_fraction > 0.0)
+    {
+      if (run->train->n < 2)
+        {
+          bp_graph_error (error, graph, graph->test_fraction_mark,
+                          "test_fraction needs at least 2 rows of "
+                          "training data; there is %zu", run->train->n);
+          return FALSE;
+        }
+      bp_dataset_split (run->train, graph->test_fraction, graph->seed,
+                        &run->test);
+    }
+  return graph->test.kind == BP_DATA_NONE || run->test != NULL;
+}
+
+BpRun *
+bp_run_new (const BpGraph *graph, GError **error)
+{
+  g_autoptr (BpRun) run = g_new0 (BpRun, 1);
+  guint32 seed[3];
+
+  g_return_val_if_fail (graph != NULL, NULL);
+  run->graph = graph;
+
+  /* Plugins first: a wrong graph is reported before any data is read. */
+  run->net = bp_network_new (graph, MAX (graph->batch, BP_EVAL_CHUNK),
+                             error);
+  if (run->net == NULL || !load_data (run, error))
+    return NULL;
+  if (!check_widths (graph, run->net, &graph->train, run->train, error))
+    return NULL;
+  if (run->test != NULL
+      && !check_widths (graph, run->net,
+                        graph->test.kind != BP_DATA_NONE ? &graph->test
+                                                         : &graph->train,
+                        run->test, error))
+    return NULL;
+
+  /* The shuffle draws from its own stream of the seed. */
+  seed[0] = (guint32) graph->seed;
+  seed[1] = (guint32) (graph->seed >> 32);
+  seed[2] = 2;
+  run->shuffle_rng = g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
+
+  run->classifies = targets_are_classes (run->train);
+  run->order = g_new (guint, run->train->n);
+  for (gsize i = 0; i < run->train->n; i++)
+    run->order[i] = (guint) i;
+  run->batch_X = g_new (bp_real, graph->batch * run->net->n_in);
+  run->batch_F = g_new (bp_real, graph->batch * run->net->n_out);
+  return g_steal_pointer (&run);
+}
+
+void
+bp_run_free (BpRun *run)
+{
+  if (run == NULL)
+    return;
+  bp_network_free (run->net);
+  bp_dataset_free (run->train);
+  bp_dataset_free (run->test);
+  if (run->shuffle_rng != NULL)
+    g_rand_free (run->shuffle_rng);
+  g_free (run->order);
+  g_free (run->batch_X);
+  g_free (run->batch_F);
+  g_free (run);
+}
+
+BpNetwork *
+bp_run_get_network (BpRun *run)
+{
+  return run->net;
+}
+
+const BpDataset *
+bp_run_get_train (const BpRun *run)
+{
+  return run->train;
+}
+
+const BpDataset *
+bp_run_get_test (const BpRun *run)
+{
+  return run->test;
+}
+
+/* Fisher-Yates over the row indices. */
+static void
+shuffle (GRand *rng, guint *order, gsize n)
+{
+  for (gsize i = n; i > 1; i--)
+    {
+      guint j = (guint) g_rand_int_range (rng, 0, (gint32) i);
+      guint t = order[i - 1];
+
+      order[i - 1] = order[j];
+      order[j] = t;
+    }
+}
+
+/* Copies the rows order[start ...] of the training set into the batch
+ * buffers. */
+static void
+gather_batch (BpRun *run, gsize start, gsize n)
+{
+  const BpDataset *data = run->train;
+
+  for (gsize s = 0; s < n; s++)
+    {
+      gsize row = run->order[start + s];
+
+      memcpy (run->batch_X + s * data->n_in, data->X + row * data->n_in,
+              data->n_in * sizeof *data->X);
+      memcpy (run->batch_F + s * data->n_out, data->F + row * data->n_out,
+              data->n_out * sizeof *data->F);
+    }
+}
+
+gboolean
+bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
+              GError **error)
+{
+  const BpGraph *graph = run->graph;
+  const BpDataset *data = run->train;
+
+  for (guint epoch = 1; epoch <= graph->epochs; epoch++)
+    {
+      gint64 start_time = g_get_monotonic_time ();
+      BpEpochReport report = { 0 };
+      double loss_sum = 0.0;
+
+      /* One pass over the shuffled training rows, a batch at a time. */
+      if (graph->shuffle)
+        shuffle (run->shuffle_rng, run->order, data->n);
+      for (gsize start = 0; start < data->n; start += graph->batch)
+        {
+          gsize n = MIN (graph->batch, data->n - start);
+
+          gather_batch (run, start, n);
+          loss_sum += bp_network_train_step (run->net, n, run->batch_X,
+                                             run->batch_F,
+                                             graph->learning_rate,
+                                             graph->update);
+        }
+
+      /* A NaN or infinite loss only gets worse: stop and say why. */
+      if (!isfinite (loss_sum))
+        {
+          g_set_error (error, BP_ERROR, BP_ERROR_FAILED,
+                       "the training loss is not finite in epoch %u; "
+                       "try a smaller learning rate (lr is %g)", epoch,
+                       graph->learning_rate);
+          return FALSE;
+        }
+
+      /* The report: the epoch's mean loss and the held-out figures. */
+      report.epoch = epoch;
+      report.epochs = graph->epochs;
+      report.train_loss = loss_sum / (double) data->n;
+      report.test_loss = report.test_accuracy = NAN;
+      if (run->test != NULL)
+        bp_network_evaluate (run->net, run->test, &report.test_loss,
+                             &report.test_accuracy);
+      if (!run->classifies)
+        report.test_accuracy = NAN;
+      report.seconds = (double) (g_get_monotonic_time () - start_time)
+                       / G_USEC_PER_SEC;
+      if (on_epoch != NULL && !on_epoch (&report, user_data))
+        break;
+    }
+  return TRUE;
+}
+
+gboolean
+bp_run_save_model (BpRun *run, const char *path, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+  return bp_model_save (run->net, path, error);
+}
