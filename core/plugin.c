@@ -93,6 +93,12 @@ bp_plugin_search_path (const char *const *graph_dirs)
   return g_strv_builder_end (dirs);
 }
 
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 char **
 bp_plugin_list (const char *const *search_path)
 {
@@ -109,7 +115,7 @@ bp_plugin_list (const char *const *search_path)
           g_ptr_array_add (names, g_strndup (entry, strlen (entry) - 3));
     }
 
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);

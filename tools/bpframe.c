@@ -45,6 +45,19 @@ typedef struct {
   BpEpochReport last;
 } RunProgress;
 
+static guint
+digits (guint n)
+{
+  guint count = 1;
+
+  while (n >= 10)
+    {
+      n /= 10;
+      count++;
+    }
+  return count;
+}
+
 static gboolean
 print_epoch (const BpEpochReport *report, gpointer user_data)
 {
@@ -54,13 +67,18 @@ print_epoch (const BpEpochReport *report, gpointer user_data)
   if (progress->quiet)
     return TRUE;
 
-  g_print ("epoch %*u/%u  loss %.6f", report->epochs >= 1000 ? 4 : 3,
+  /* The epoch number padded to the width of the last one, so columns
+   * line up. */
+  g_print ("epoch %*u/%u  loss %.6f", (int) digits (report->epochs),
            report->epoch, report->epochs, report->train_loss);
   if (!isnan (report->test_accuracy))
     g_print ("  test accuracy %.4f", report->test_accuracy);
   else if (!isnan (report->test_loss))
     g_print ("  test loss %.6f", report->test_loss);
-  g_print ("  %.3f s\n", report->seconds);
+  if (report->seconds < 1.0)
+    g_print ("  %.1f ms\n", report->seconds * 1e3);
+  else
+    g_print ("  %.2f s\n", report->seconds);
   return TRUE;
 }
 

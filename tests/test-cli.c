@@ -1,0 +1,419 @@
+/* Command-line tests: the bpframe program run as a user runs it, checking
+ * its exit code, its stdout and the exact message on stderr for each kind
+ * of bad input, and that a failure leaves no model file behind.
+ */
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+static char *tmp_dir;
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Result;
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
+
+/* Runs bpframe with the given arguments (NULL-terminated) and, if
+ * plugin_path is not NULL, BPFRAME_PLUGIN_PATH set to it. */
+static void
+run_bpframe (Result *r, const char *plugin_path, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("BPFRAME"));
+  va_start (args, plugin_path);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_setenv (envp, "BPFRAME_PLUGIN_PATH",
+                           plugin_path != NULL ? plugin_path : "", TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, 0, NULL,
+                               NULL, &r->out, &r->err, &r->status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+}
+
+static char *
+write_file (const char *name, const char *text)
+{
+  char *path = g_build_filename (tmp_dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static char *
+iris_csv (void)
+{
+  return g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"), "iris.csv",
+                           NULL);
+}
+
+/* A small valid graph; pieces of it are replaced to make bad ones. */
+static char *
+graph_text (const char *layers, const char *loss, const char *train)
+{
+  return g_strdup_printf ("version: 1\n"
+                          "network:\n"
+                          "  input: 2\n"
+                          "  layers:\n"
+                          "%s"
+                          "  loss: %s\n"
+                          "data:\n"
+                          "  train: %s\n"
+                          "training:\n"
+                          "  epochs: 2\n"
+                          "  optimizer: {sgd: {lr: 0.1}}\n",
+                          layers, loss, train);
+}
+
+static const char xor_layers[] = "    - affine: {units: 4}\n"
+                                 "    - relu\n"
+                                 "    - affine: {units: 2}\n"
+                                 "    - softmax\n";
+static const char xor_data[] =
+  "{inputs: [[0, 0], [0, 1], [1, 0], [1, 1]],"
+  " targets: [[1, 0], [0, 1], [0, 1], [1, 0]]}";
+
+/* Runs `bpframe run` on a graph and checks the exit code and the whole
+ * of stderr; "%s" in expected stands for the graph's path. */
+static void
+expect_run_error (const char *graph, int status, const char *expected)
+{
+  g_autofree char *path = write_file ("bad.yaml", graph);
+  g_autofree char *model = g_build_filename (tmp_dir, "bad-model.yaml",
+                                             NULL);
+  g_autofree char *message = NULL;
+  g_auto (Result) r = { 0 };
+
+  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "--model", model,
+               path, NULL);
+  message = g_strdup_printf (expected, path);
+  g_assert_cmpstr (r.err, ==, message);
+  g_assert_cmpint (r.status, ==, status);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+}
+
+/* ---- Success ------------------------------------------------------------- */
+
+static void
+test_run_trains_and_writes_model (void)
+{
+  g_autofree char *text = graph_text (xor_layers, "cross_entropy",
+                                      xor_data);
+  g_autofree char *path = write_file ("xor.yaml", text);
+  g_autofree char *model = g_build_filename (tmp_dir, "xor-model.yaml",
+                                             NULL);
+  g_autofree char *contents = NULL;
+  g_auto (Result) r = { 0 };
+  g_auto (Result) again = { 0 };
+
+  run_bpframe (&r, NULL, "run", "--epochs", "3", "--seed", "9", "--model",
+               model, path, NULL);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.out, "epoch 1/3  loss "));
+  g_assert_nonnull (strstr (r.out, "\nepoch 3/3  loss "));
+  g_assert_nonnull (strstr (r.out, "\ntrained 3 epochs on 4 samples in "));
+  {
+    g_autofree char *written = g_strdup_printf ("\nmodel written to %s\n",
+                                                model);
+
+    g_assert_true (g_str_has_suffix (r.out, written));
+  }
+  g_assert_true (g_file_get_contents (model, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, "format: bpframe-model\n"));
+
+  /* --quiet prints nothing; the same seed writes the same bytes. */
+  g_remove (model);
+  run_bpframe (&again, NULL, "run", "-q", "-e", "3", "-s", "9", "-m", model,
+               path, NULL);
+  g_assert_cmpint (again.status, ==, 0);
+  g_assert_cmpstr (again.out, ==, "");
+  g_assert_cmpstr (again.err, ==, "");
+  {
+    g_autofree char *second = NULL;
+
+    g_assert_true (g_file_get_contents (model, &second, NULL, NULL));
+    g_assert_cmpstr (second, ==, contents);
+  }
+}
+
+/* A layer the tests alone build (tests/plugins/softsign.c), named by one
+ * line of YAML, trains with no change to core/. */
+static void
+test_new_layer_plugin (void)
+{
+  g_autofree char *text = graph_text ("    - affine: {units: 4}\n"
+                                      "    - softsign\n"
+                                      "    - affine: {units: 2}\n"
+                                      "    - softmax\n",
+                                      "cross_entropy", xor_data);
+  g_autofree char *path = write_file ("softsign.yaml", text);
+  g_auto (Result) r = { 0 };
+
+  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "-q", path, NULL);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_cmpint (r.status, ==, 0);
+}
+
+/* The example graphs with three and four hidden layers train as they
+ * are (for two epochs here). */
+static void
+test_deep_configs (void)
+{
+  const char *names[] = { "iris-deep3.yaml", "iris-deep4.yaml" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (
+        g_getenv ("BP_TEST_CONFIGDIR"), names[i], NULL);
+      g_autofree char *model = g_build_filename (tmp_dir, "deep.yaml",
+                                                 NULL);
+      g_auto (Result) r = { 0 };
+
+      run_bpframe (&r, NULL, "run", "--epochs", "2", "--model", model,
+                   path, NULL);
+      g_assert_cmpstr (r.err, ==, "");
+      g_assert_cmpint (r.status, ==, 0);
+      g_assert_nonnull (strstr (r.out, "epoch 2/2"));
+      g_assert_nonnull (strstr (r.out, "test accuracy"));
+    }
+}
+
+static void
+test_help_and_version (void)
+{
+  g_auto (Result) help = { 0 };
+  g_auto (Result) run_help = { 0 };
+  g_auto (Result) version = { 0 };
+  g_auto (Result) none = { 0 };
+  g_auto (Result) unknown = { 0 };
+
+  run_bpframe (&help, NULL, "--help", NULL);
+  g_assert_cmpint (help.status, ==, 0);
+  g_assert_nonnull (strstr (help.out, "run GRAPH.yaml"));
+
+  run_bpframe (&run_help, NULL, "run", "--help", NULL);
+  g_assert_cmpint (run_help.status, ==, 0);
+  g_assert_nonnull (strstr (run_help.out, "--epochs=N"));
+  g_assert_nonnull (strstr (run_help.out, "--model=PATH"));
+
+  run_bpframe (&version, NULL, "--version", NULL);
+  g_assert_cmpint (version.status, ==, 0);
+  g_assert_cmpstr (version.out, ==, "bpframe 0.1.0 (plugin ABI 1)\n");
+
+  run_bpframe (&none, NULL, NULL);
+  g_assert_cmpint (none.status, ==, 2);
+  g_assert_cmpstr (none.err, ==,
+                   "bpframe: no command given (try 'bpframe --help')\n");
+
+  run_bpframe (&unknown, NULL, "train", NULL);
+  g_assert_cmpint (unknown.status, ==, 2);
+  g_assert_cmpstr (unknown.err, ==, "bpframe: unknown command 'train' "
+                                    "(try 'bpframe --help')\n");
+}
+
+static void
+test_usage_errors (void)
+{
+  g_auto (Result) no_graph = { 0 };
+  g_auto (Result) bad_option = { 0 };
+
+  run_bpframe (&no_graph, NULL, "run", NULL);
+  g_assert_cmpint (no_graph.status, ==, 2);
+  g_assert_cmpstr (no_graph.err, ==, "bpframe: run needs a graph file "
+                                     "(try 'bpframe run --help')\n");
+
+  run_bpframe (&bad_option, NULL, "run", "--epochs", "-3", "g.yaml", NULL);
+  g_assert_cmpint (bad_option.status, ==, 2);
+  g_assert_cmpstr (bad_option.err, ==,
+                   "bpframe: --epochs must be a positive integer\n");
+}
+
+/* ---- Bad input: plugins and the network ------------------------------- */
+
+static void
+test_units_zero_or_negative (void)
+{
+  g_autofree char *zero = graph_text ("    - affine: {units: 0}\n"
+                                      "    - softmax\n",
+                                      "cross_entropy", xor_data);
+  g_autofree char *negative = graph_text ("    - affine: {units: -3}\n"
+                                          "    - softmax\n",
+                                          "cross_entropy", xor_data);
+
+  expect_run_error (zero, 2, "bpframe: %s:5:23: affine: units must be at "
+                             "least 1, got 0\n");
+  expect_run_error (negative, 2, "bpframe: %s:5:23: affine: units must be "
+                                 "at least 1, got -3\n");
+}
+
+static void
+test_plugin_not_found (void)
+{
+  g_autofree char *text = graph_text ("    - affine: {units: 2}\n"
+                                      "    - sofmax\n",
+                                      "cross_entropy", xor_data);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:6:7: plugin 'sofmax' not found (searched %s, %s, %s); "
+    "plugins found: abi_future, affine, binary_cross_entropy, "
+    "cross_entropy, logistic, mse, not_a_plugin, relu, softmax, softsign\n",
+    g_getenv ("BP_TEST_PLUGINDIR"), g_getenv ("BP_BUILD_PLUGINDIR"),
+    g_getenv ("BP_INSTALLED_PLUGINDIR"));
+
+  expect_run_error (text, 2, expected);
+}
+
+static void
+test_plugin_names_refused (void)
+{
+  g_autofree char *dots = graph_text ("    - ../affine\n", "mse", xor_data);
+  g_autofree char *slash = graph_text ("    - lib/relu\n", "mse", xor_data);
+
+  expect_run_error (dots, 2, "bpframe: %s:5:7: plugin name '../affine' may "
+                             "hold only letters, digits, '_' and '-' (or be "
+                             "a path ending in .so)\n");
+  expect_run_error (slash, 2, "bpframe: %s:5:7: plugin name 'lib/relu' may "
+                              "hold only letters, digits, '_' and '-' (or "
+                              "be a path ending in .so)\n");
+}
+
+static void
+test_plugin_other_abi (void)
+{
+  g_autofree char *text = graph_text ("    - abi_future\n", "mse", xor_data);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:5:7: %s/abi_future.so was built for plugin ABI version "
+    "2; this bpframe loads version 1\n", g_getenv ("BP_TEST_PLUGINDIR"));
+
+  expect_run_error (text, 1, expected);
+}
+
+static void
+test_not_a_plugin (void)
+{
+  g_autofree char *text = graph_text ("    - not_a_plugin\n", "mse",
+                                      xor_data);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:5:7: %s/not_a_plugin.so is not a bpframe plugin: it has "
+    "no symbol 'bp_plugin_entry'\n", g_getenv ("BP_TEST_PLUGINDIR"));
+
+  expect_run_error (text, 1, expected);
+}
+
+static void
+test_loss_does_not_fit (void)
+{
+  g_autofree char *ce = graph_text ("    - affine: {units: 2}\n"
+                                    "    - relu\n",
+                                    "cross_entropy", xor_data);
+  g_autofree char *bce = graph_text ("    - affine: {units: 2}\n",
+                                     "binary_cross_entropy", xor_data);
+  g_autofree char *layer_as_loss = graph_text ("    - affine: {units: 2}\n",
+                                               "relu", xor_data);
+
+  expect_run_error (ce, 2, "bpframe: %s:7:9: the loss cross_entropy needs "
+                           "probabilities that sum to 1, but the last "
+                           "layer, relu, gives no such outputs; end the "
+                           "network with a softmax layer\n");
+  expect_run_error (bce, 2, "bpframe: %s:6:9: the loss binary_cross_entropy "
+                            "needs outputs between 0 and 1, but the last "
+                            "layer, affine, gives no such outputs; end the "
+                            "network with a logistic or softmax layer\n");
+  expect_run_error (layer_as_loss, 2, "bpframe: %s:6:9: 'relu' is a layer "
+                                      "plugin; a loss is expected here\n");
+}
+
+static void
+test_unknown_plugin_parameter (void)
+{
+  g_autofree char *text = graph_text ("    - affine: {unit: 2}\n"
+                                      "    - softmax\n",
+                                      "cross_entropy", xor_data);
+
+  expect_run_error (text, 2, "bpframe: %s:5:16: unknown parameter 'unit' "
+                             "for affine; it accepts units, init, weights, "
+                             "bias\n");
+}
+
+/* ---- Bad input: data ----------------------------------------------------- */
+
+static void
+test_data_width (void)
+{
+  g_autofree char *csv = iris_csv ();
+  g_autofree char *train = g_strdup_printf ("{csv: %s, label: species}",
+                                            csv);
+  g_autofree char *inputs = graph_text (xor_layers, "cross_entropy", train);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:3:10: network.input is 2, but %s has 4 input columns\n",
+    csv);
+  g_autofree char *outputs = graph_text (xor_layers, "cross_entropy",
+                                         "{inputs: [[0, 1]], "
+                                         "targets: [[1, 0, 0]]}");
+
+  expect_run_error (inputs, 2, expected);
+  expect_run_error (outputs, 2, "bpframe: %s:11:10: the network gives 2 "
+                                "outputs, but the inline data has 3 "
+                                "targets\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("bpframe-test-cli-XXXXXX", NULL);
+  g_assert_nonnull (tmp_dir);
+
+  g_test_add_func ("/cli/run/trains", test_run_trains_and_writes_model);
+  g_test_add_func ("/cli/run/new-layer-plugin", test_new_layer_plugin);
+  g_test_add_func ("/cli/run/deep-configs", test_deep_configs);
+  g_test_add_func ("/cli/help-and-version", test_help_and_version);
+  g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/bad/units", test_units_zero_or_negative);
+  g_test_add_func ("/cli/bad/plugin-not-found", test_plugin_not_found);
+  g_test_add_func ("/cli/bad/plugin-name", test_plugin_names_refused);
+  g_test_add_func ("/cli/bad/plugin-abi", test_plugin_other_abi);
+  g_test_add_func ("/cli/bad/not-a-plugin", test_not_a_plugin);
+  g_test_add_func ("/cli/bad/loss-does-not-fit", test_loss_does_not_fit);
+  g_test_add_func ("/cli/bad/plugin-parameter",
+                   test_unknown_plugin_parameter);
+  g_test_add_func ("/cli/bad/data-width", test_data_width);
+
+  status = g_test_run ();
+  {
+    g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+    const char *entry;
+
+    while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (tmp_dir, entry, NULL);
+
+        g_remove (path);
+      }
+    g_rmdir (tmp_dir);
+    g_free (tmp_dir);
+  }
+  return status;
+}
