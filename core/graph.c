@@ -1,0 +1,1146 @@
+/* The graph-file reader: libyaml loads the document, and a walk of its
+ * nodes against format version 1 fills a BpGraph, keeping the line and
+ * column of every value that a later stage may have to point at.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "graph.h"
+
+/* Scalars longer than this many characters are shortened in messages. */
+#define QUOTE_MAX 40
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (yaml_document_t, yaml_document_delete)
+
+/* What every step of the walk needs: the graph being filled (its path and
+ * folder name files and messages) and the document its nodes live in. */
+typedef struct {
+  BpGraph *graph;
+  yaml_document_t *doc;
+} Reader;
+
+/* The keys each mapping accepts, in the order messages list them. */
+static const char *const top_keys[] = {
+  "version", "plugin_path", "network", "data", "training", "output", NULL
+};
+static const char *const network_keys[] = {
+  "input", "layers", "loss", NULL
+};
+static const char *const data_keys[] = {
+  "train", "test", "test_fraction", NULL
+};
+static const char *const csv_keys[] = {
+  "csv", "header", "label", "targets", NULL
+};
+static const char *const inline_keys[] = { "inputs", "targets", NULL };
+static const char *const any_data_keys[] = {
+  "csv", "header", "label", "targets", "inputs", NULL
+};
+static const char *const training_keys[] = {
+  "epochs", "batch", "optimizer", "update", "seed", "shuffle", NULL
+};
+static const char *const sgd_keys[] = { "lr", NULL };
+static const char *const output_keys[] = { "model", NULL };
+
+static BpMark
+mark_of (const yaml_node_t *node)
+{
+  BpMark mark;
+
+  /* libyaml counts from 0; editors and messages count from 1. */
+  mark.line = (guint) node->start_mark.line + 1;
+  mark.column = (guint) node->start_mark.column + 1;
+  return mark;
+}
+
+static yaml_node_t *
+node_get (const Reader *r, yaml_node_item_t id)
+{
+  return yaml_document_get_node (r->doc, id);
+}
+
+static const char *
+scalar_text (const yaml_node_t *node)
+{
+  return (const char *) node->data.scalar.value;
+}
+
+static gsize
+n_items (const yaml_node_t *sequence)
+{
+  return (gsize) (sequence->data.sequence.items.top
+                  - sequence->data.sequence.items.start);
+}
+
+static gsize
+n_pairs (const yaml_node_t *mapping)
+{
+  return (gsize) (mapping->data.mapping.pairs.top
+                  - mapping->data.mapping.pairs.start);
+}
+
+/* YAML's null: nothing at all, ~ or null, unquoted. */
+static gboolean
+is_null (const yaml_node_t *node)
+{
+  static const char *const nulls[] = {
+    "", "~", "null", "Null", "NULL", NULL
+  };
+
+  return node->type == YAML_SCALAR_NODE
+         && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+         && g_strv_contains (nulls, scalar_text (node));
+}
+
+/* A scalar with some text in it: a name, a number, a path. */
+static gboolean
+is_text (const yaml_node_t *node)
+{
+  return node->type == YAML_SCALAR_NODE && !is_null (node)
+         && scalar_text (node)[0] != '\0';
+}
+
+/* How a value reads after "got" in a message. */
+static char *
+describe (const yaml_node_t *node)
+{
+  const char *text;
+
+  if (node->type == YAML_SEQUENCE_NODE)
+    return g_strdup (n_items (node) == 0 ? "an empty list" : "a list");
+  if (node->type == YAML_MAPPING_NODE)
+    return g_strdup (n_pairs (node) == 0 ? "an empty mapping" : "a mapping");
+
+  text = scalar_text (node);
+  if (text[0] == '\0' && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+    return g_strdup ("nothing");
+  if (g_utf8_strlen (text, -1) > QUOTE_MAX)
+    {
+      g_autofree char *head = g_utf8_substring (text, 0, QUOTE_MAX - 3);
+
+      return g_strdup_printf ("'%s...'", head);
+    }
+  return g_strdup_printf ("'%s'", text);
+}
+
+/* "NAME: expected WHAT, got VALUE" at the value; without NAME for a value
+ * that has none. Returns FALSE for the caller to pass on. */
+static gboolean
+expected (const Reader *r, const char *name, const yaml_node_t *node,
+          const char *what, GError **error)
+{
+  g_autofree char *got = describe (node);
+
+  if (name != NULL)
+    bp_graph_error (error, r->graph, mark_of (node),
+                    "%s: expected %s, got %s", name, what, got);
+  else
+    bp_graph_error (error, r->graph, mark_of (node), "expected %s, got %s",
+                    what, got);
+  return FALSE;
+}
+
+/* Checks that every key of map is a name, written once, and one of
+ * allowed (any name when allowed is NULL); where says "in training". */
+static gboolean
+check_keys (const Reader *r, const yaml_node_t *map, const char *where,
+            const char *const *allowed, GError **error)
+{
+  yaml_node_pair_t *start = map->data.mapping.pairs.start;
+  yaml_node_pair_t *pair, *earlier;
+
+  for (pair = start; pair < map->data.mapping.pairs.top; pair++)
+    {
+      yaml_node_t *key = node_get (r, pair->key);
+      const char *name;
+
+      if (!is_text (key))
+        {
+          g_autofree char *what = g_strdup_printf ("a key name %s", where);
+
+          return expected (r, NULL, key, what, error);
+        }
+      name = scalar_text (key);
+
+      if (allowed != NULL && !g_strv_contains (allowed, name))
+        {
+          g_autofree char *names = g_strjoinv (", ", (char **) allowed);
+
+          bp_graph_error (error, r->graph, mark_of (key),
+                          "unknown key '%s' %s; expected one of %s", name,
+                          where, names);
+          return FALSE;
+        }
+
+      /* Earlier keys have passed the checks above: all are text. */
+      for (earlier = start; earlier < pair; earlier++)
+        {
+          yaml_node_t *first = node_get (r, earlier->key);
+
+          if (strcmp (scalar_text (first), name) == 0)
+            {
+              bp_graph_error (error, r->graph, mark_of (key),
+                              "duplicate key '%s' (first at line %u)", name,
+                              mark_of (first).line);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* The value of key name in map, or NULL; its key node in *key_out. */
+static yaml_node_t *
+find_value (const Reader *r, const yaml_node_t *map, const char *name,
+            yaml_node_t **key_out)
+{
+  yaml_node_pair_t *pair;
+
+  for (pair = map->data.mapping.pairs.start;
+       pair < map->data.mapping.pairs.top; pair++)
+    {
+      yaml_node_t *key = node_get (r, pair->key);
+
+      if (key->type == YAML_SCALAR_NODE
+          && strcmp (scalar_text (key), name) == 0)
+        {
+          if (key_out != NULL)
+            *key_out = key;
+          return node_get (r, pair->value);
+        }
+    }
+  return NULL;
+}
+
+/* As find_value, for a key that must be there: its absence is reported at
+ * the mapping that lacks it. */
+static yaml_node_t *
+require_value (const Reader *r, const yaml_node_t *map, const char *name,
+               const char *where, GError **error)
+{
+  yaml_node_t *value = find_value (r, map, name, NULL);
+
+  if (value == NULL)
+    bp_graph_error (error, r->graph, mark_of (map),
+                    "missing required key '%s' %s", name, where);
+  return value;
+}
+
+static gboolean
+require_mapping (const Reader *r, const char *name, const yaml_node_t *node,
+                 GError **error)
+{
+  if (node->type == YAML_MAPPING_NODE)
+    return TRUE;
+  return expected (r, name, node, "a mapping", error);
+}
+
+/* Reads an integer in [min, max]; what names the range for messages. */
+static gboolean
+read_unsigned (const Reader *r, const char *name, const yaml_node_t *node,
+               guint64 min, guint64 max, const char *what, guint64 *out,
+               GError **error)
+{
+  g_autoptr (GError) parse_error = NULL;
+  guint64 value = 0;
+  gboolean parsed;
+
+  parsed = node->type == YAML_SCALAR_NODE
+           && g_ascii_string_to_unsigned (scalar_text (node), 10, 0,
+                                          G_MAXUINT64, &value, &parse_error);
+
+  /* Beyond 64 bits is out of bounds even for the widest range. */
+  if ((parsed && value > max)
+      || (parse_error != NULL
+          && parse_error->code == G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
+    {
+      bp_graph_error (error, r->graph, mark_of (node),
+                      "%s: %s is too large; at most %" G_GUINT64_FORMAT,
+                      name, scalar_text (node), max);
+      return FALSE;
+    }
+  if (!parsed || value < min)
+    return expected (r, name, node, what, error);
+
+  *out = value;
+  return TRUE;
+}
+
+/* A finite number written in full (g_ascii_strtod would skip leading
+ * spaces and stop at junk; neither belongs in a number). */
+static gboolean
+parse_real (const char *text, double *out)
+{
+  char *end = NULL;
+  double value;
+
+  if (text[0] == '\0' || g_ascii_isspace (text[0]))
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (*end != '\0' || !isfinite (value))
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+/* Reads a number strictly between above and below. */
+static gboolean
+read_real (const Reader *r, const char *name, const yaml_node_t *node,
+           double above, double below, const char *what, double *out,
+           GError **error)
+{
+  double value = 0;
+
+  if (node->type != YAML_SCALAR_NODE
+      || !parse_real (scalar_text (node), &value)
+      || !(value > above) || !(value < below))
+    return expected (r, name, node, what, error);
+  *out = value;
+  return TRUE;
+}
+
+static gboolean
+read_bool (const Reader *r, const char *name, const yaml_node_t *node,
+           gboolean *out, GError **error)
+{
+  if (node->type == YAML_SCALAR_NODE)
+    {
+      if (strcmp (scalar_text (node), "true") == 0)
+        {
+          *out = TRUE;
+          return TRUE;
+        }
+      if (strcmp (scalar_text (node), "false") == 0)
+        {
+          *out = FALSE;
+          return TRUE;
+        }
+    }
+  return expected (r, name, node, "true or false", error);
+}
+
+static gboolean
+read_text (const Reader *r, const char *name, const yaml_node_t *node,
+           const char *what, const char **out, GError **error)
+{
+  if (!is_text (node))
+    return expected (r, name, node, what, error);
+  *out = scalar_text (node);
+  return TRUE;
+}
+
+/* A file or folder named in the graph file, relative to the graph's
+ * folder unless absolute. */
+static gboolean
+read_path (const Reader *r, const char *name, const yaml_node_t *node,
+           const char *what, char **out, GError **error)
+{
+  const char *text = NULL;
+
+  if (!read_text (r, name, node, what, &text, error))
+    return FALSE;
+  *out = g_canonicalize_filename (text, r->graph->dir);
+  return TRUE;
+}
+
+static gboolean
+read_number (const Reader *r, const char *name, const yaml_node_t *node,
+             GArray *values, GError **error)
+{
+  double value;
+
+  if (node->type != YAML_SCALAR_NODE
+      || !parse_real (scalar_text (node), &value))
+    return expected (r, name, node, "a number", error);
+  g_array_append_val (values, value);
+  return TRUE;
+}
+
+/* Numbers as plugin parameters and inline data sets write them: a list of
+ * numbers (0 x n), or a list of rows, lists of numbers all the same
+ * length, flattened row by row (rows x cols). With need_rows, only rows. */
+static gboolean
+read_reals (const Reader *r, const char *name, const yaml_node_t *list,
+            gboolean need_rows, double **reals, gsize *n_reals,
+            gsize *rows, gsize *cols, GError **error)
+{
+  g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
+  yaml_node_item_t *items = list->data.sequence.items.start;
+  gsize n = n_items (list);
+  gsize width = 0, i, j;
+  gboolean matrix;
+
+  matrix = need_rows
+           || (n > 0 && node_get (r, items[0])->type == YAML_SEQUENCE_NODE);
+
+  for (i = 0; i < n; i++)
+    {
+      yaml_node_t *item = node_get (r, items[i]);
+      gsize length;
+
+      if (!matrix)
+        {
+          if (!read_number (r, name, item, values, error))
+            return FALSE;
+          continue;
+        }
+
+      if (item->type != YAML_SEQUENCE_NODE || n_items (item) == 0)
+        {
+          g_autofree char *row = g_strdup_printf ("%s: row %zu", name, i + 1);
+
+          return expected (r, row, item, "a list of numbers", error);
+        }
+      length = n_items (item);
+      if (i == 0)
+        width = length;
+      else if (length != width)
+        {
+          bp_graph_error (error, r->graph, mark_of (item),
+                          "%s: row %zu has %zu number%s; row 1 has %zu",
+                          name, i + 1, length, length == 1 ? "" : "s",
+                          width);
+          return FALSE;
+        }
+      for (j = 0; j < length; j++)
+        {
+          yaml_node_t *element = node_get (r,
+                                           item->data.sequence.items.start[j]);
+
+          if (!read_number (r, name, element, values, error))
+            return FALSE;
+        }
+    }
+
+  *n_reals = values->len;
+  *rows = matrix ? n : 0;
+  *cols = matrix ? width : n;
+  *reals = g_array_steal (values, NULL);
+  return TRUE;
+}
+
+/* The parameters of one plugin: names as written, scalars kept as text
+ * for the plugin's parameter list to type, lists read as numbers. */
+static gboolean
+read_args (const Reader *r, const yaml_node_t *map, BpGraphPlugin *plugin,
+           GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("in the parameters of %s",
+                                            plugin->plugin);
+  yaml_node_pair_t *pairs = map->data.mapping.pairs.start;
+  gsize i;
+
+  if (!check_keys (r, map, where, NULL, error))
+    return FALSE;
+
+  plugin->n_args = n_pairs (map);
+  plugin->args = g_new0 (BpGraphArg, plugin->n_args);
+  for (i = 0; i < plugin->n_args; i++)
+    {
+      yaml_node_t *key = node_get (r, pairs[i].key);
+      yaml_node_t *value = node_get (r, pairs[i].value);
+      BpGraphArg *arg = &plugin->args[i];
+
+      arg->key = g_strdup (scalar_text (key));
+      arg->key_mark = mark_of (key);
+      arg->value_mark = mark_of (value);
+
+      if (value->type == YAML_SCALAR_NODE && !is_null (value))
+        arg->scalar = g_strdup (scalar_text (value));
+      else if (value->type == YAML_SEQUENCE_NODE)
+        {
+          if (!read_reals (r, arg->key, value, FALSE, &arg->reals,
+                           &arg->n_reals, &arg->rows, &arg->cols, error))
+            return FALSE;
+        }
+      else
+        return expected (r, arg->key, value, "a value or a list of numbers",
+                         error);
+    }
+  return TRUE;
+}
+
+/* A layer or the loss, written NAME, NAME: (nothing) or
+ * NAME: {PARAMETER: VALUE, ...}; label ("layer 2", "loss") names it. */
+static gboolean
+read_plugin (const Reader *r, const char *label, const yaml_node_t *node,
+             BpGraphPlugin *plugin, GError **error)
+{
+  const char *what = "a plugin name, or a plugin name mapped to its "
+                     "parameters";
+  yaml_node_t *key, *value;
+
+  if (is_text (node))
+    {
+      plugin->plugin = g_strdup (scalar_text (node));
+      plugin->mark = mark_of (node);
+      return TRUE;
+    }
+  if (node->type != YAML_MAPPING_NODE || n_pairs (node) == 0)
+    return expected (r, label, node, what, error);
+
+  /* Two keys are most often parameters that lost their indentation. */
+  key = node_get (r, node->data.mapping.pairs.start[0].key);
+  if (n_pairs (node) > 1)
+    {
+      g_autoptr (GString) keys = g_string_new (NULL);
+      yaml_node_pair_t *pair;
+
+      for (pair = node->data.mapping.pairs.start;
+           pair < node->data.mapping.pairs.top; pair++)
+        {
+          yaml_node_t *k = node_get (r, pair->key);
+          g_autofree char *got = describe (k);
+
+          if (keys->len > 0)
+            g_string_append (keys, ", ");
+          g_string_append (keys, is_text (k) ? scalar_text (k) : got);
+        }
+      bp_graph_error (error, r->graph, mark_of (node),
+                      "%s: expected one key, the plugin name, got %zu keys "
+                      "(%s); indent the parameters under the name",
+                      label, n_pairs (node), keys->str);
+      return FALSE;
+    }
+
+  if (!is_text (key))
+    return expected (r, label, key, "a plugin name", error);
+  plugin->plugin = g_strdup (scalar_text (key));
+  plugin->mark = mark_of (key);
+
+  value = node_get (r, node->data.mapping.pairs.start[0].value);
+  if (is_null (value))
+    return TRUE;
+  if (value->type != YAML_MAPPING_NODE)
+    return expected (r, plugin->plugin, value, "a mapping of parameters",
+                     error);
+  return read_args (r, value, plugin, error);
+}
+
+static gboolean
+read_plugin_path (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  gsize i, n;
+
+  if (node->type != YAML_SEQUENCE_NODE)
+    return expected (r, "plugin_path", node, "a list of folders", error);
+
+  /* Kept NULL-terminated as it fills, so that a failure frees cleanly. */
+  n = n_items (node);
+  graph->plugin_path = g_new0 (char *, n + 1);
+  for (i = 0; i < n; i++)
+    {
+      yaml_node_t *item = node_get (r, node->data.sequence.items.start[i]);
+
+      if (!read_path (r, "plugin_path", item, "a folder",
+                      &graph->plugin_path[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_network (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  yaml_node_t *input, *layers, *loss;
+  guint64 width = 0;
+  gsize i;
+
+  if (!require_mapping (r, "network", node, error)
+      || !check_keys (r, node, "in network", network_keys, error))
+    return FALSE;
+
+  input = require_value (r, node, "input", "in network", error);
+  if (input == NULL
+      || !read_unsigned (r, "input", input, 1, G_MAXUINT,
+                         "a positive integer", &width, error))
+    return FALSE;
+  graph->input = width;
+  graph->input_mark = mark_of (input);
+
+  layers = require_value (r, node, "layers", "in network", error);
+  if (layers == NULL)
+    return FALSE;
+  if (layers->type != YAML_SEQUENCE_NODE || n_items (layers) == 0)
+    return expected (r, "layers", layers, "a list of at least one layer",
+                     error);
+  graph->n_layers = n_items (layers);
+  graph->layers = g_new0 (BpGraphPlugin, graph->n_layers);
+  for (i = 0; i < graph->n_layers; i++)
+    {
+      yaml_node_t *item = node_get (r, layers->data.sequence.items.start[i]);
+      g_autofree char *label = g_strdup_printf ("layer %zu", i + 1);
+
+      if (!read_plugin (r, label, item, &graph->layers[i], error))
+        return FALSE;
+    }
+
+  loss = require_value (r, node, "loss", "in network", error);
+  return loss != NULL && read_plugin (r, "loss", loss, &graph->loss, error);
+}
+
+/* A CSV data set: csv, header, and label or targets. */
+static gboolean
+read_csv_set (const Reader *r, const char *name, const yaml_node_t *node,
+              BpDataSpec *spec, GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("in %s", name);
+  yaml_node_t *value, *label, *targets, *label_key = NULL;
+  yaml_node_t *targets_key = NULL;
+  gsize i, j, n;
+
+  if (!check_keys (r, node, where, csv_keys, error))
+    return FALSE;
+  spec->kind = BP_DATA_CSV;
+
+  value = find_value (r, node, "csv", NULL);
+  if (!read_path (r, "csv", value, "a file path", &spec->csv_path, error))
+    return FALSE;
+  spec->csv_mark = mark_of (value);
+
+  spec->header = TRUE;
+  value = find_value (r, node, "header", NULL);
+  if (value != NULL && !read_bool (r, "header", value, &spec->header, error))
+    return FALSE;
+
+  /* Exactly one of the two says which columns are targets. */
+  label = find_value (r, node, "label", &label_key);
+  targets = find_value (r, node, "targets", &targets_key);
+  if (label != NULL && targets != NULL)
+    {
+      yaml_node_t *second = label_key->start_mark.index
+                            > targets_key->start_mark.index
+                            ? label_key : targets_key;
+
+      bp_graph_error (error, r->graph, mark_of (second),
+                      "give either label or targets %s, not both", where);
+      return FALSE;
+    }
+  if (label == NULL && targets == NULL)
+    {
+      bp_graph_error (error, r->graph, mark_of (node),
+                      "missing required key 'label' or 'targets' %s", where);
+      return FALSE;
+    }
+
+  if (label != NULL)
+    {
+      const char *column = NULL;
+
+      if (!read_text (r, "label", label, "a column name", &column, error))
+        return FALSE;
+      spec->label = g_strdup (column);
+      spec->label_mark = mark_of (label);
+      return TRUE;
+    }
+
+  if (targets->type != YAML_SEQUENCE_NODE || n_items (targets) == 0)
+    return expected (r, "targets", targets, "a list of column names",
+                     error);
+  n = n_items (targets);
+  spec->targets = g_new0 (char *, n + 1);
+  spec->targets_mark = mark_of (targets);
+  for (i = 0; i < n; i++)
+    {
+      yaml_node_t *item = node_get (r, targets->data.sequence.items.start[i]);
+      const char *column = NULL;
+
+      if (!read_text (r, "targets", item, "a column name", &column, error))
+        return FALSE;
+      for (j = 0; j < i; j++)
+        if (strcmp (spec->targets[j], column) == 0)
+          {
+            bp_graph_error (error, r->graph, mark_of (item),
+                            "targets: column '%s' is listed twice", column);
+            return FALSE;
+          }
+      spec->targets[i] = g_strdup (column);
+    }
+  return TRUE;
+}
+
+/* An inline data set: rows of inputs and as many rows of targets. */
+static gboolean
+read_inline_set (const Reader *r, const char *name, const yaml_node_t *node,
+                 BpDataSpec *spec, GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("in %s", name);
+  yaml_node_t *inputs, *targets;
+  gsize n_reals, rows;
+
+  if (!check_keys (r, node, where, inline_keys, error))
+    return FALSE;
+  spec->kind = BP_DATA_INLINE;
+
+  inputs = find_value (r, node, "inputs", NULL);
+  if (inputs->type != YAML_SEQUENCE_NODE)
+    return expected (r, "inputs", inputs, "a list of rows of numbers",
+                     error);
+  if (!read_reals (r, "inputs", inputs, TRUE, &spec->inputs, &n_reals,
+                   &spec->n_rows, &spec->n_input_cols, error))
+    return FALSE;
+
+  targets = require_value (r, node, "targets", where, error);
+  if (targets == NULL)
+    return FALSE;
+  if (targets->type != YAML_SEQUENCE_NODE)
+    return expected (r, "targets", targets, "a list of rows of numbers",
+                     error);
+  if (!read_reals (r, "targets", targets, TRUE, &spec->outputs, &n_reals,
+                   &rows, &spec->n_output_cols, error))
+    return FALSE;
+  if (rows != spec->n_rows)
+    {
+      bp_graph_error (error, r->graph, mark_of (targets),
+                      "targets has %zu row%s; inputs has %zu", rows,
+                      rows == 1 ? "" : "s", spec->n_rows);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_data_set (const Reader *r, const char *name, const yaml_node_t *node,
+               BpDataSpec *spec, GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("in %s", name);
+
+  if (!require_mapping (r, name, node, error))
+    return FALSE;
+  spec->mark = mark_of (node);
+
+  if (find_value (r, node, "csv", NULL) != NULL)
+    return read_csv_set (r, name, node, spec, error);
+  if (find_value (r, node, "inputs", NULL) != NULL)
+    return read_inline_set (r, name, node, spec, error);
+
+  /* Neither form: a misspelt key is the likelier fault, so say that. */
+  if (!check_keys (r, node, where, any_data_keys, error))
+    return FALSE;
+  bp_graph_error (error, r->graph, mark_of (node),
+                  "missing required key 'csv' or 'inputs' %s", where);
+  return FALSE;
+}
+
+static gboolean
+read_data (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  yaml_node_t *train, *test, *fraction, *test_key = NULL;
+  yaml_node_t *fraction_key = NULL;
+
+  if (!require_mapping (r, "data", node, error)
+      || !check_keys (r, node, "in data", data_keys, error))
+    return FALSE;
+
+  train = require_value (r, node, "train", "in data", error);
+  if (train == NULL
+      || !read_data_set (r, "train", train, &graph->train, error))
+    return FALSE;
+
+  test = find_value (r, node, "test", &test_key);
+  if (test != NULL && !read_data_set (r, "test", test, &graph->test, error))
+    return FALSE;
+
+  fraction = find_value (r, node, "test_fraction", &fraction_key);
+  if (fraction == NULL)
+    return TRUE;
+  if (test != NULL)
+    {
+      bp_graph_error (error, graph, mark_of (fraction_key),
+                      "test_fraction cannot be used together with test "
+                      "(line %u)", mark_of (test_key).line);
+      return FALSE;
+    }
+  graph->test_fraction_mark = mark_of (fraction);
+  return read_real (r, "test_fraction", fraction, 0, 1,
+                    "a number between 0 and 1 (both excluded)",
+                    &graph->test_fraction, error);
+}
+
+/* optimizer: {sgd: {lr: RATE}}, the one optimizer of version 1. */
+static gboolean
+read_optimizer (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  yaml_node_t *key, *settings, *lr;
+
+  if (node->type != YAML_MAPPING_NODE || n_pairs (node) != 1)
+    return expected (r, "optimizer", node,
+                     "one optimizer mapped to its settings, as "
+                     "{sgd: {lr: 0.05}}", error);
+
+  key = node_get (r, node->data.mapping.pairs.start[0].key);
+  settings = node_get (r, node->data.mapping.pairs.start[0].value);
+  if (!is_text (key) || strcmp (scalar_text (key), "sgd") != 0)
+    {
+      g_autofree char *got = describe (key);
+
+      bp_graph_error (error, graph, mark_of (key),
+                      "unknown optimizer %s; version 1 knows only sgd", got);
+      return FALSE;
+    }
+  graph->optimizer = g_strdup ("sgd");
+
+  /* lr has no default, so sgd with nothing lacks it. */
+  if (is_null (settings))
+    {
+      bp_graph_error (error, graph, mark_of (key),
+                      "missing required key 'lr' in sgd");
+      return FALSE;
+    }
+  if (!require_mapping (r, "sgd", settings, error)
+      || !check_keys (r, settings, "in sgd", sgd_keys, error))
+    return FALSE;
+  lr = require_value (r, settings, "lr", "in sgd", error);
+  return lr != NULL
+         && read_real (r, "lr", lr, 0, INFINITY, "a positive number",
+                       &graph->learning_rate, error);
+}
+
+static gboolean
+read_training (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  yaml_node_t *value;
+  guint64 number = 0;
+
+  if (!require_mapping (r, "training", node, error)
+      || !check_keys (r, node, "in training", training_keys, error))
+    return FALSE;
+
+  value = require_value (r, node, "epochs", "in training", error);
+  if (value == NULL
+      || !read_unsigned (r, "epochs", value, 1, G_MAXUINT,
+                         "a positive integer", &number, error))
+    return FALSE;
+  graph->epochs = (guint) number;
+
+  value = find_value (r, node, "batch", NULL);
+  if (value != NULL)
+    {
+      if (!read_unsigned (r, "batch", value, 1, G_MAXUINT,
+                          "a positive integer", &number, error))
+        return FALSE;
+      graph->batch = (guint) number;
+    }
+
+  value = require_value (r, node, "optimizer", "in training", error);
+  if (value == NULL || !read_optimizer (r, value, error))
+    return FALSE;
+
+  value = find_value (r, node, "update", NULL);
+  if (value != NULL)
+    {
+      const char *text = value->type == YAML_SCALAR_NODE
+                         ? scalar_text (value) : "";
+
+      if (strcmp (text, "simultaneous") == 0)
+        graph->update = BP_UPDATE_SIMULTANEOUS;
+      else if (strcmp (text, "sequential") == 0)
+        graph->update = BP_UPDATE_SEQUENTIAL;
+      else
+        return expected (r, "update", value, "simultaneous or sequential",
+                         error);
+    }
+
+  value = find_value (r, node, "seed", NULL);
+  if (value != NULL
+      && !read_unsigned (r, "seed", value, 0, G_MAXUINT64,
+                         "an unsigned 64-bit integer", &graph->seed, error))
+    return FALSE;
+
+  value = find_value (r, node, "shuffle", NULL);
+  return value == NULL || read_bool (r, "shuffle", value, &graph->shuffle,
+                                     error);
+}
+
+static gboolean
+read_output (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  yaml_node_t *model;
+
+  if (!require_mapping (r, "output", node, error)
+      || !check_keys (r, node, "in output", output_keys, error))
+    return FALSE;
+
+  model = find_value (r, node, "model", NULL);
+  return model == NULL
+         || read_path (r, "model", model, "a file path",
+                       &r->graph->model_path, error);
+}
+
+static gboolean
+read_graph (const Reader *r, const yaml_node_t *root, GError **error)
+{
+  BpGraph *graph = r->graph;
+  const char *where = "at the top level";
+  yaml_node_t *value;
+  gint64 version = 0;
+
+  if (root == NULL || is_null (root))
+    {
+      BpMark none = { 0, 0 };
+
+      bp_graph_error (error, graph, none,
+                      "empty graph file; expected a mapping with version, "
+                      "network, data and training");
+      return FALSE;
+    }
+  if (root->type != YAML_MAPPING_NODE)
+    return expected (r, NULL, root, "a mapping at the top level", error);
+
+  /* The version first: a later version may have keys this one lacks. */
+  value = require_value (r, root, "version", where, error);
+  if (value == NULL)
+    return FALSE;
+  if (value->type != YAML_SCALAR_NODE
+      || !g_ascii_string_to_signed (scalar_text (value), 10, G_MININT64,
+                                    G_MAXINT64, &version, NULL))
+    return expected (r, "version", value, "an integer", error);
+  if (version != 1)
+    {
+      bp_graph_error (error, graph, mark_of (value),
+                      "unsupported graph version %" G_GINT64_FORMAT
+                      "; this bpframe reads version 1", version);
+      return FALSE;
+    }
+  graph->version = version;
+
+  if (!check_keys (r, root, where, top_keys, error))
+    return FALSE;
+
+  value = find_value (r, root, "plugin_path", NULL);
+  if (value != NULL && !read_plugin_path (r, value, error))
+    return FALSE;
+
+  value = require_value (r, root, "network", where, error);
+  if (value == NULL || !read_network (r, value, error))
+    return FALSE;
+
+  value = require_value (r, root, "data", where, error);
+  if (value == NULL || !read_data (r, value, error))
+    return FALSE;
+
+  value = require_value (r, root, "training", where, error);
+  if (value == NULL || !read_training (r, value, error))
+    return FALSE;
+
+  value = find_value (r, root, "output", NULL);
+  return value == NULL || read_output (r, value, error);
+}
+
+/* Reports a libyaml failure as "PATH:LINE:COLUMN: invalid YAML: ...". */
+static gboolean
+yaml_failure (const BpGraph *graph, const yaml_parser_t *parser,
+              const char *contents, GError **error)
+{
+  BpMark mark;
+  const char *problem = parser->problem;
+
+  if (parser->error == YAML_MEMORY_ERROR || problem == NULL)
+    {
+      g_set_error (error, BP_ERROR, BP_ERROR_FAILED,
+                   "%s: out of memory while reading", graph->path);
+      return FALSE;
+    }
+
+  mark.line = (guint) parser->problem_mark.line + 1;
+  mark.column = (guint) parser->problem_mark.column + 1;
+
+  /* The reader (bad UTF-8, say) gives a byte offset, not a mark; what
+   * precedes the offset has been checked, so it can be counted. */
+  if (parser->error == YAML_READER_ERROR)
+    {
+      const char *bad = contents + parser->problem_offset;
+      const char *line = contents, *p;
+
+      mark.line = 1;
+      for (p = contents; p < bad; p++)
+        if (*p == '\n')
+          {
+            mark.line++;
+            line = p + 1;
+          }
+      mark.column = (guint) g_utf8_strlen (line, bad - line) + 1;
+    }
+
+  if (parser->context != NULL)
+    bp_graph_error (error, graph, mark, "invalid YAML: %s %s", problem,
+                    parser->context);
+  else
+    bp_graph_error (error, graph, mark, "invalid YAML: %s", problem);
+  return FALSE;
+}
+
+/* Loads the file's one YAML document into doc. A second document would be
+ * ignored by the walk, so it is refused rather than dropped. */
+static gboolean
+load_document (const BpGraph *graph, const char *contents, gsize length,
+               yaml_document_t *doc, GError **error)
+{
+  yaml_parser_t parser;
+  yaml_document_t extra;
+  gboolean ok = TRUE;
+
+  if (!yaml_parser_initialize (&parser))
+    {
+      g_set_error (error, BP_ERROR, BP_ERROR_FAILED,
+                   "%s: out of memory while reading", graph->path);
+      return FALSE;
+    }
+  yaml_parser_set_input_string (&parser, (const unsigned char *) contents,
+                                length);
+
+  if (!yaml_parser_load (&parser, doc))
+    ok = yaml_failure (graph, &parser, contents, error);
+  else if (yaml_document_get_root_node (doc) != NULL)
+    {
+      if (!yaml_parser_load (&parser, &extra))
+        ok = yaml_failure (graph, &parser, contents, error);
+      else
+        {
+          if (yaml_document_get_root_node (&extra) != NULL)
+            {
+              BpMark mark = { (guint) extra.start_mark.line + 1,
+                              (guint) extra.start_mark.column + 1 };
+
+              bp_graph_error (error, graph, mark,
+                              "a graph file holds one YAML document; "
+                              "a second one starts here");
+              ok = FALSE;
+            }
+          yaml_document_delete (&extra);
+        }
+    }
+
+  yaml_parser_delete (&parser);
+  return ok;
+}
+
+BpGraph *
+bp_graph_load (const char *path, GError **error)
+{
+  g_autoptr (BpGraph) graph = NULL;
+  g_autoptr (GError) read_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *dir = NULL;
+  g_auto (yaml_document_t) doc = { 0 };
+  gsize length = 0;
+  Reader reader;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Only the documented defaults; everything else must be written. */
+  graph = g_new0 (BpGraph, 1);
+  graph->path = g_strdup (path);
+  dir = g_path_get_dirname (path);
+  graph->dir = g_canonicalize_filename (dir, NULL);
+  graph->batch = 1;
+  graph->update = BP_UPDATE_SIMULTANEOUS;
+  graph->seed = 1;
+  graph->shuffle = TRUE;
+
+  if (!g_file_get_contents (path, &contents, &length, &read_error))
+    {
+      g_set_error_literal (error, BP_ERROR, BP_ERROR_IO,
+                           read_error->message);
+      return NULL;
+    }
+
+  if (!load_document (graph, contents, length, &doc, error))
+    return NULL;
+
+  reader.graph = graph;
+  reader.doc = &doc;
+  if (!read_graph (&reader, yaml_document_get_root_node (&doc), error))
+    return NULL;
+
+  return g_steal_pointer (&graph);
+}
+
+static void
+plugin_clear (BpGraphPlugin *plugin)
+{
+  gsize i;
+
+  for (i = 0; i < plugin->n_args; i++)
+    {
+      g_free (plugin->args[i].key);
+      g_free (plugin->args[i].scalar);
+      g_free (plugin->args[i].reals);
+    }
+  g_free (plugin->args);
+  g_free (plugin->plugin);
+}
+
+static void
+spec_clear (BpDataSpec *spec)
+{
+  g_free (spec->csv_path);
+  g_free (spec->label);
+  g_strfreev (spec->targets);
+  g_free (spec->inputs);
+  g_free (spec->outputs);
+}
+
+void
+bp_graph_free (BpGraph *graph)
+{
+  gsize i;
+
+  if (graph == NULL)
+    return;
+
+  g_free (graph->path);
+  g_free (graph->dir);
+  g_strfreev (graph->plugin_path);
+  for (i = 0; i < graph->n_layers; i++)
+    plugin_clear (&graph->layers[i]);
+  g_free (graph->layers);
+  plugin_clear (&graph->loss);
+  spec_clear (&graph->train);
+  spec_clear (&graph->test);
+  g_free (graph->optimizer);
+  g_free (graph->model_path);
+  g_free (graph);
+}
+
+void
+bp_graph_set_epochs (BpGraph *graph, guint epochs)
+{
+  g_return_if_fail (graph != NULL);
+  g_return_if_fail (epochs >= 1);
+
+  graph->epochs = epochs;
+}
+
+void
+bp_graph_set_seed (BpGraph *graph, guint64 seed)
+{
+  g_return_if_fail (graph != NULL);
+
+  graph->seed = seed;
+}
+
+void
+bp_graph_set_model_path (BpGraph *graph, const char *model_path)
+{
+  g_return_if_fail (graph != NULL);
+
+  g_free (graph->model_path);
+  graph->model_path = g_strdup (model_path);
+}
+
+const char *
+bp_graph_get_model_path (const BpGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+
+  return graph->model_path;
+}

@@ -1,0 +1,631 @@
+/* Unit tests of the graph-file reader (core/graph.c): every field of a
+ * valid graph, the documented defaults, and the exact message and code of
+ * each kind of mistake a graph file can hold.
+ */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "graph.h"
+
+/* Each test gets a folder of its own, removed afterwards. */
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bpframe-graph-XXXXXX", &error);
+
+  (void) user_data;
+  g_assert_no_error (error);
+  f->dir = g_canonicalize_filename (dir, NULL);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  (void) user_data;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->dir, name, NULL);
+
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+  g_free (f->dir);
+}
+
+static char *
+write_file (const Fixture *f, const char *name, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+assert_mark (BpMark mark, guint line, guint column)
+{
+  g_assert_cmpuint (mark.line, ==, line);
+  g_assert_cmpuint (mark.column, ==, column);
+}
+
+static const char valid_graph[] =
+  "version: 1\n"
+  "plugin_path: [plugins, /opt/bp/../bp/plugins]\n"
+  "network:\n"
+  "  input: 4\n"
+  "  layers:\n"
+  "    - affine: {units: 8, init: he}\n"
+  "    - relu\n"
+  "    - affine:\n"
+  "        units: 3\n"
+  "        weights: [[1, 2.5], [-3, 4e-1]]\n"
+  "        bias: [0.5, -1]\n"
+  "    - softmax:\n"
+  "  loss: cross_entropy\n"
+  "data:\n"
+  "  train: {csv: data/iris.csv, label: species}\n"
+  "  test: {csv: ../iris-test.csv, header: false, targets: [5, \"6\"]}\n"
+  "training:\n"
+  "  epochs: 200\n"
+  "  batch: 16\n"
+  "  optimizer: {sgd: {lr: 0.05}}\n"
+  "  update: sequential\n"
+  "  seed: 18446744073709551615\n"
+  "  shuffle: false\n"
+  "output:\n"
+  "  model: out/iris-model.yaml\n";
+
+static void
+assert_scalar_arg (const BpGraphArg *arg, const char *key, const char *text,
+                   guint line, guint key_column, guint value_column)
+{
+  g_assert_cmpstr (arg->key, ==, key);
+  g_assert_cmpstr (arg->scalar, ==, text);
+  g_assert_null (arg->reals);
+  assert_mark (arg->key_mark, line, key_column);
+  assert_mark (arg->value_mark, line, value_column);
+}
+
+static void
+test_valid (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autofree char *parent = g_path_get_dirname (f->dir);
+  g_autofree char *plugins = g_build_filename (f->dir, "plugins", NULL);
+  g_autofree char *train = g_build_filename (f->dir, "data", "iris.csv",
+                                             NULL);
+  g_autofree char *test = g_build_filename (parent, "iris-test.csv", NULL);
+  g_autofree char *model = g_build_filename (f->dir, "out",
+                                             "iris-model.yaml", NULL);
+  g_autoptr (BpGraph) graph = NULL;
+  const BpGraphPlugin *layer;
+  const BpGraphArg *arg;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+
+  g_assert_cmpstr (graph->path, ==, path);
+  g_assert_cmpstr (graph->dir, ==, f->dir);
+  g_assert_cmpint (graph->version, ==, 1);
+  g_assert_nonnull (graph->plugin_path);
+  g_assert_cmpuint (g_strv_length (graph->plugin_path), ==, 2);
+  g_assert_cmpstr (graph->plugin_path[0], ==, plugins);
+  g_assert_cmpstr (graph->plugin_path[1], ==, "/opt/bp/plugins");
+
+  /* The network, with the marks of names and parameters. */
+  g_assert_cmpuint (graph->input, ==, 4);
+  assert_mark (graph->input_mark, 4, 10);
+  g_assert_cmpuint (graph->n_layers, ==, 4);
+
+  layer = &graph->layers[0];
+  g_assert_cmpstr (layer->plugin, ==, "affine");
+  assert_mark (layer->mark, 6, 7);
+  g_assert_cmpuint (layer->n_args, ==, 2);
+  assert_scalar_arg (&layer->args[0], "units", "8", 6, 16, 23);
+  assert_scalar_arg (&layer->args[1], "init", "he", 6, 26, 32);
+
+  layer = &graph->layers[1];
+  g_assert_cmpstr (layer->plugin, ==, "relu");
+  assert_mark (layer->mark, 7, 7);
+  g_assert_cmpuint (layer->n_args, ==, 0);
+  g_assert_null (layer->args);
+
+  layer = &graph->layers[2];
+  g_assert_cmpstr (layer->plugin, ==, "affine");
+  assert_mark (layer->mark, 8, 7);
+  g_assert_cmpuint (layer->n_args, ==, 3);
+  assert_scalar_arg (&layer->args[0], "units", "3", 9, 9, 16);
+  arg = &layer->args[1];
+  g_assert_cmpstr (arg->key, ==, "weights");
+  g_assert_null (arg->scalar);
+  assert_mark (arg->key_mark, 10, 9);
+  assert_mark (arg->value_mark, 10, 18);
+  g_assert_cmpuint (arg->rows, ==, 2);
+  g_assert_cmpuint (arg->cols, ==, 2);
+  g_assert_cmpuint (arg->n_reals, ==, 4);
+  g_assert_cmpfloat (arg->reals[0], ==, 1.0);
+  g_assert_cmpfloat (arg->reals[1], ==, 2.5);
+  g_assert_cmpfloat (arg->reals[2], ==, -3.0);
+  g_assert_cmpfloat_with_epsilon (arg->reals[3], 0.4, 1e-15);
+  arg = &layer->args[2];
+  g_assert_cmpstr (arg->key, ==, "bias");
+  g_assert_null (arg->scalar);
+  assert_mark (arg->value_mark, 11, 15);
+  g_assert_cmpuint (arg->rows, ==, 0);
+  g_assert_cmpuint (arg->cols, ==, 2);
+  g_assert_cmpuint (arg->n_reals, ==, 2);
+  g_assert_cmpfloat (arg->reals[0], ==, 0.5);
+  g_assert_cmpfloat (arg->reals[1], ==, -1.0);
+
+  layer = &graph->layers[3];
+  g_assert_cmpstr (layer->plugin, ==, "softmax");
+  assert_mark (layer->mark, 12, 7);
+  g_assert_cmpuint (layer->n_args, ==, 0);
+
+  g_assert_cmpstr (graph->loss.plugin, ==, "cross_entropy");
+  assert_mark (graph->loss.mark, 13, 9);
+  g_assert_cmpuint (graph->loss.n_args, ==, 0);
+
+  /* The data sets, paths resolved against the graph's folder. */
+  g_assert_cmpint (graph->train.kind, ==, BP_DATA_CSV);
+  assert_mark (graph->train.mark, 15, 10);
+  g_assert_cmpstr (graph->train.csv_path, ==, train);
+  assert_mark (graph->train.csv_mark, 15, 16);
+  g_assert_true (graph->train.header);
+  g_assert_cmpstr (graph->train.label, ==, "species");
+  assert_mark (graph->train.label_mark, 15, 38);
+  g_assert_null (graph->train.targets);
+
+  g_assert_cmpint (graph->test.kind, ==, BP_DATA_CSV);
+  assert_mark (graph->test.mark, 16, 9);
+  g_assert_cmpstr (graph->test.csv_path, ==, test);
+  g_assert_false (graph->test.header);
+  g_assert_null (graph->test.label);
+  g_assert_nonnull (graph->test.targets);
+  g_assert_cmpuint (g_strv_length (graph->test.targets), ==, 2);
+  g_assert_cmpstr (graph->test.targets[0], ==, "5");
+  g_assert_cmpstr (graph->test.targets[1], ==, "6");
+  assert_mark (graph->test.targets_mark, 16, 57);
+  g_assert_cmpfloat (graph->test_fraction, ==, 0.0);
+
+  /* Training and output. */
+  g_assert_cmpuint (graph->epochs, ==, 200);
+  g_assert_cmpuint (graph->batch, ==, 16);
+  g_assert_cmpstr (graph->optimizer, ==, "sgd");
+  g_assert_cmpfloat (graph->learning_rate, ==, 0.05);
+  g_assert_cmpint (graph->update, ==, BP_UPDATE_SEQUENTIAL);
+  g_assert_cmpuint (graph->seed, ==, G_MAXUINT64);
+  g_assert_false (graph->shuffle);
+  g_assert_cmpstr (graph->model_path, ==, model);
+  g_assert_cmpstr (bp_graph_get_model_path (graph), ==, model);
+}
+
+/* The smallest graph: every optional key at its documented default, an
+ * inline data set, flow-style layers and a loss with a parameter. */
+static void
+test_defaults (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (f, "graph.yaml",
+    "version: 1\n"
+    "network:\n"
+    "  input: 2\n"
+    "  layers: [{affine: {units: 2}}, logistic]\n"
+    "  loss: {mse: {scale: 0.5}}\n"
+    "data:\n"
+    "  train: {inputs: [[0, 0], [0, 1], [1, 0]], targets: [[0], [1], [1]]}\n"
+    "  test_fraction: 0.25\n"
+    "training:\n"
+    "  epochs: 10\n"
+    "  optimizer:\n"
+    "    sgd:\n"
+    "      lr: 1e-2\n");
+  static const double inputs[] = { 0, 0, 0, 1, 1, 0 };
+  static const double targets[] = { 0, 1, 1 };
+  g_autoptr (BpGraph) graph = NULL;
+  gsize i;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+
+  g_assert_null (graph->plugin_path);
+  g_assert_cmpuint (graph->input, ==, 2);
+  g_assert_cmpuint (graph->n_layers, ==, 2);
+  g_assert_cmpstr (graph->layers[0].plugin, ==, "affine");
+  assert_mark (graph->layers[0].mark, 4, 13);
+  g_assert_cmpuint (graph->layers[0].n_args, ==, 1);
+  assert_scalar_arg (&graph->layers[0].args[0], "units", "2", 4, 22, 29);
+  g_assert_cmpstr (graph->layers[1].plugin, ==, "logistic");
+  assert_mark (graph->layers[1].mark, 4, 34);
+  g_assert_cmpstr (graph->loss.plugin, ==, "mse");
+  assert_mark (graph->loss.mark, 5, 10);
+  g_assert_cmpuint (graph->loss.n_args, ==, 1);
+  assert_scalar_arg (&graph->loss.args[0], "scale", "0.5", 5, 16, 23);
+
+  g_assert_cmpint (graph->train.kind, ==, BP_DATA_INLINE);
+  assert_mark (graph->train.mark, 7, 10);
+  g_assert_cmpuint (graph->train.n_rows, ==, 3);
+  g_assert_cmpuint (graph->train.n_input_cols, ==, 2);
+  g_assert_cmpuint (graph->train.n_output_cols, ==, 1);
+  for (i = 0; i < G_N_ELEMENTS (inputs); i++)
+    g_assert_cmpfloat (graph->train.inputs[i], ==, inputs[i]);
+  for (i = 0; i < G_N_ELEMENTS (targets); i++)
+    g_assert_cmpfloat (graph->train.outputs[i], ==, targets[i]);
+  g_assert_cmpint (graph->test.kind, ==, BP_DATA_NONE);
+  g_assert_cmpfloat (graph->test_fraction, ==, 0.25);
+  assert_mark (graph->test_fraction_mark, 8, 18);
+
+  g_assert_cmpuint (graph->epochs, ==, 10);
+  g_assert_cmpuint (graph->batch, ==, 1);
+  g_assert_cmpfloat (graph->learning_rate, ==, 0.01);
+  g_assert_cmpint (graph->update, ==, BP_UPDATE_SIMULTANEOUS);
+  g_assert_cmpuint (graph->seed, ==, 1);
+  g_assert_true (graph->shuffle);
+  g_assert_null (graph->model_path);
+}
+
+/* A relative graph path: the folder is still absolute, so that the files
+ * it names do not depend on the working folder later on. */
+static void
+test_relative_path (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *here = NULL;
+  g_autofree char *train = NULL;
+  g_autoptr (BpGraph) graph = NULL;
+
+  (void) user_data;
+  g_assert_cmpint (g_chdir (f->dir), ==, 0);
+  here = g_get_current_dir ();
+  graph = bp_graph_load ("graph.yaml", &error);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_assert_no_error (error);
+
+  train = g_build_filename (here, "data", "iris.csv", NULL);
+  g_assert_cmpstr (graph->path, ==, "graph.yaml");
+  g_assert_cmpstr (graph->dir, ==, here);
+  g_assert_cmpstr (graph->train.csv_path, ==, train);
+}
+
+static void
+test_setters (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autoptr (BpGraph) graph = bp_graph_load (path, &error);
+
+  (void) user_data;
+  g_assert_no_error (error);
+
+  bp_graph_set_epochs (graph, 7);
+  g_assert_cmpuint (graph->epochs, ==, 7);
+  bp_graph_set_seed (graph, G_GUINT64_CONSTANT (0x100000002));
+  g_assert_cmpuint (graph->seed, ==, G_GUINT64_CONSTANT (0x100000002));
+
+  /* Taken as given: not resolved against the graph's folder. */
+  bp_graph_set_model_path (graph, "elsewhere/m.yaml");
+  g_assert_cmpstr (bp_graph_get_model_path (graph), ==, "elsewhere/m.yaml");
+  bp_graph_set_model_path (graph, NULL);
+  g_assert_null (bp_graph_get_model_path (graph));
+}
+
+static void
+test_missing_file (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "nowhere.yaml", NULL);
+  g_autofree char *message = g_strdup_printf (
+    "Failed to open file \u201c%s\u201d: %s", path, g_strerror (ENOENT));
+  g_autoptr (BpGraph) graph = NULL;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_null (graph);
+  g_assert_error (error, BP_ERROR, BP_ERROR_IO);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+/* The parts of a small valid graph, so that each case below changes one
+ * thing. Lines: 1 version, 2-5 network, 6-7 data, 8-10 training. */
+#define VERSION "version: 1\n"
+#define NETWORK \
+  "network:\n  input: 2\n  layers: [relu]\n  loss: mse\n"
+#define DATA "data:\n  train: {csv: t.csv, label: y}\n"
+#define TRAINING \
+  "training:\n  epochs: 5\n  optimizer: {sgd: {lr: 0.1}}\n"
+
+/* A mistake, and the message that follows "PATH:". */
+typedef struct {
+  const char *name;
+  const char *text;
+  const char *message;
+} BadGraph;
+
+static const BadGraph bad_graphs[] = {
+  /* Not a graph at all. */
+  { "yaml-flow", VERSION "network: [relu\n",
+    "3:1: invalid YAML: did not find expected ',' or ']' "
+    "while parsing a flow sequence" },
+  { "yaml-mapping", VERSION "network: a: b\n",
+    "2:11: invalid YAML: mapping values are not allowed in this context" },
+  { "yaml-utf8", VERSION "network: \xff\n",
+    "2:10: invalid YAML: invalid leading UTF-8 octet" },
+  { "empty", "", " empty graph file; expected a mapping with version, "
+    "network, data and training" },
+  { "comment-only", "# nothing yet\n", " empty graph file; expected a "
+    "mapping with version, network, data and training" },
+  { "list", "- version: 1\n",
+    "1:1: expected a mapping at the top level, got a list" },
+  { "two-documents", VERSION NETWORK DATA TRAINING "---\nversion: 1\n",
+    "11:1: a graph file holds one YAML document; a second one starts here" },
+
+  /* The version. */
+  { "version-2", "version: 2\n" NETWORK DATA TRAINING,
+    "1:10: unsupported graph version 2; this bpframe reads version 1" },
+  { "version-word", "version: one\n" NETWORK DATA TRAINING,
+    "1:10: version: expected an integer, got 'one'" },
+  { "version-missing", NETWORK DATA TRAINING,
+    "1:1: missing required key 'version' at the top level" },
+
+  /* Unknown keys, at every level. */
+  { "unknown-top", VERSION "networks: 1\n" NETWORK DATA TRAINING,
+    "2:1: unknown key 'networks' at the top level; expected one of "
+    "version, plugin_path, network, data, training, output" },
+  { "unknown-network", VERSION
+    "network:\n  input: 2\n  units: 3\n  layers: [relu]\n  loss: mse\n"
+    DATA TRAINING,
+    "4:3: unknown key 'units' in network; expected one of input, layers, "
+    "loss" },
+  { "unknown-data", VERSION NETWORK DATA "  tests: {csv: u.csv, label: y}\n"
+    TRAINING,
+    "8:3: unknown key 'tests' in data; expected one of train, test, "
+    "test_fraction" },
+  { "unknown-csv", VERSION NETWORK "data:\n  train: {csv: t.csv, lable: y}\n"
+    TRAINING,
+    "7:23: unknown key 'lable' in train; expected one of csv, header, "
+    "label, targets" },
+  { "unknown-set", VERSION NETWORK "data:\n  train: {cvs: t.csv, label: y}\n"
+    TRAINING,
+    "7:11: unknown key 'cvs' in train; expected one of csv, header, label, "
+    "targets, inputs" },
+  { "unknown-training", VERSION NETWORK DATA
+    "training:\n  epoch: 5\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:3: unknown key 'epoch' in training; expected one of epochs, batch, "
+    "optimizer, update, seed, shuffle" },
+  { "unknown-sgd", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {rate: 0.1}}\n",
+    "10:21: unknown key 'rate' in sgd; expected one of lr" },
+  { "unknown-output", VERSION NETWORK DATA TRAINING
+    "output:\n  models: m.yaml\n",
+    "12:3: unknown key 'models' in output; expected one of model" },
+  { "unknown-optimizer", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 0.1}}\n",
+    "10:15: unknown optimizer 'adam'; version 1 knows only sgd" },
+
+  /* Duplicate keys. */
+  { "duplicate", VERSION NETWORK DATA TRAINING "  epochs: 6\n",
+    "11:3: duplicate key 'epochs' (first at line 9)" },
+  { "duplicate-parameter", VERSION
+    "network:\n  input: 2\n  layers: [{affine: {units: 2, units: 3}}]\n"
+    "  loss: mse\n" DATA TRAINING,
+    "4:32: duplicate key 'units' (first at line 4)" },
+
+  /* Wrong types and ranges. */
+  { "epochs-word", VERSION NETWORK DATA
+    "training:\n  epochs: ten\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got 'ten'" },
+  { "epochs-zero", VERSION NETWORK DATA
+    "training:\n  epochs: 0\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got '0'" },
+  { "epochs-junk", VERSION NETWORK DATA
+    "training:\n  epochs: 10abc\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got '10abc'" },
+  { "epochs-real", VERSION NETWORK DATA
+    "training:\n  epochs: 2.5\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got '2.5'" },
+  { "epochs-large", VERSION NETWORK DATA
+    "training:\n  epochs: 4294967296\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: 4294967296 is too large; at most 4294967295" },
+  { "epochs-list", VERSION NETWORK DATA
+    "training:\n  epochs: [5]\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got a list" },
+  { "epochs-nothing", VERSION NETWORK DATA
+    "training:\n  epochs:\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:10: epochs: expected a positive integer, got nothing" },
+  { "batch-negative", VERSION NETWORK DATA TRAINING "  batch: -1\n",
+    "11:10: batch: expected a positive integer, got '-1'" },
+  { "lr-word", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {lr: abc}}\n",
+    "10:25: lr: expected a positive number, got 'abc'" },
+  { "lr-zero", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {lr: 0}}\n",
+    "10:25: lr: expected a positive number, got '0'" },
+  { "lr-infinite", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {lr: 1e999}}\n",
+    "10:25: lr: expected a positive number, got '1e999'" },
+  { "lr-nan", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {lr: nan}}\n",
+    "10:25: lr: expected a positive number, got 'nan'" },
+  { "optimizer-scalar", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: sgd\n",
+    "10:14: optimizer: expected one optimizer mapped to its settings, as "
+    "{sgd: {lr: 0.05}}, got 'sgd'" },
+  { "seed-negative", VERSION NETWORK DATA TRAINING "  seed: -1\n",
+    "11:9: seed: expected an unsigned 64-bit integer, got '-1'" },
+  { "seed-large", VERSION NETWORK DATA TRAINING
+    "  seed: 18446744073709551616\n",
+    "11:9: seed: 18446744073709551616 is too large; at most "
+    "18446744073709551615" },
+  { "shuffle-yes", VERSION NETWORK DATA TRAINING "  shuffle: yes\n",
+    "11:12: shuffle: expected true or false, got 'yes'" },
+  { "update-word", VERSION NETWORK DATA TRAINING "  update: parallel\n",
+    "11:11: update: expected simultaneous or sequential, got 'parallel'" },
+  { "header-yes", VERSION NETWORK
+    "data:\n  train: {csv: t.csv, header: yes, label: y}\n" TRAINING,
+    "7:31: header: expected true or false, got 'yes'" },
+  { "fraction-large", VERSION NETWORK DATA "  test_fraction: 1.5\n"
+    TRAINING,
+    "8:18: test_fraction: expected a number between 0 and 1 (both "
+    "excluded), got '1.5'" },
+  { "input-word", VERSION
+    "network:\n  input: two\n  layers: [relu]\n  loss: mse\n" DATA TRAINING,
+    "3:10: input: expected a positive integer, got 'two'" },
+  { "plugin-path-scalar", VERSION "plugin_path: plugins\n" NETWORK DATA
+    TRAINING,
+    "2:14: plugin_path: expected a list of folders, got 'plugins'" },
+  { "long-scalar", VERSION NETWORK DATA
+    "training:\n  epochs: abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ\n"
+    "  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:11: epochs: expected a positive integer, got "
+    "'abcdefghijklmnopqrstuvwxyz0123456789A...'" },
+
+  /* Missing required keys, reported at the mapping that lacks them. */
+  { "missing-network", VERSION DATA TRAINING,
+    "1:1: missing required key 'network' at the top level" },
+  { "missing-epochs", VERSION NETWORK DATA
+    "training:\n  optimizer: {sgd: {lr: 0.1}}\n",
+    "9:3: missing required key 'epochs' in training" },
+  { "missing-lr", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: {}}\n",
+    "10:20: missing required key 'lr' in sgd" },
+  { "missing-lr-null", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {sgd: }\n",
+    "10:15: missing required key 'lr' in sgd" },
+  { "missing-train", VERSION NETWORK
+    "data:\n  test: {csv: t.csv, label: y}\n" TRAINING,
+    "7:3: missing required key 'train' in data" },
+  { "missing-label", VERSION NETWORK "data:\n  train: {csv: t.csv}\n"
+    TRAINING,
+    "7:10: missing required key 'label' or 'targets' in train" },
+  { "missing-set", VERSION NETWORK "data:\n  train: {header: true}\n"
+    TRAINING,
+    "7:10: missing required key 'csv' or 'inputs' in train" },
+
+  /* Layers, losses and their parameters. */
+  { "layers-empty", VERSION
+    "network:\n  input: 2\n  layers: []\n  loss: mse\n" DATA TRAINING,
+    "4:11: layers: expected a list of at least one layer, got an empty "
+    "list" },
+  { "layer-two-keys", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n      units: 3\n"
+    "  loss: mse\n" DATA TRAINING,
+    "5:7: layer 1: expected one key, the plugin name, got 2 keys (affine, "
+    "units); indent the parameters under the name" },
+  { "layer-list", VERSION
+    "network:\n  input: 2\n  layers: [[relu]]\n  loss: mse\n" DATA TRAINING,
+    "4:12: layer 1: expected a plugin name, or a plugin name mapped to its "
+    "parameters, got a list" },
+  { "loss-missing-value", VERSION
+    "network:\n  input: 2\n  layers: [relu]\n  loss:\n" DATA TRAINING,
+    "5:8: loss: expected a plugin name, or a plugin name mapped to its "
+    "parameters, got nothing" },
+  { "parameters-scalar", VERSION
+    "network:\n  input: 2\n  layers: [{affine: 8}]\n  loss: mse\n"
+    DATA TRAINING,
+    "4:21: affine: expected a mapping of parameters, got '8'" },
+  { "weights-ragged", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n"
+    "        weights: [[1, 2], [3, 4, 5]]\n  loss: mse\n" DATA TRAINING,
+    "6:27: weights: row 2 has 3 numbers; row 1 has 2" },
+  { "weights-word", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n"
+    "        weights: [[1, 2], [3, x]]\n  loss: mse\n" DATA TRAINING,
+    "6:31: weights: expected a number, got 'x'" },
+  { "weights-row-scalar", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n"
+    "        weights: [[1, 2], 3]\n  loss: mse\n" DATA TRAINING,
+    "6:27: weights: row 2: expected a list of numbers, got '3'" },
+  { "bias-word", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n"
+    "        bias: [1, two]\n  loss: mse\n" DATA TRAINING,
+    "6:19: bias: expected a number, got 'two'" },
+  { "parameter-mapping", VERSION
+    "network:\n  input: 2\n  layers:\n    - affine:\n"
+    "        units: {n: 2}\n  loss: mse\n" DATA TRAINING,
+    "6:16: units: expected a value or a list of numbers, got a mapping" },
+
+  /* Data sets. */
+  { "test-and-fraction", VERSION NETWORK DATA
+    "  test: {csv: u.csv, label: y}\n  test_fraction: 0.2\n" TRAINING,
+    "9:3: test_fraction cannot be used together with test (line 8)" },
+  { "label-and-targets", VERSION NETWORK
+    "data:\n  train: {csv: t.csv, label: y, targets: [z]}\n" TRAINING,
+    "7:33: give either label or targets in train, not both" },
+  { "targets-twice", VERSION NETWORK
+    "data:\n  train: {csv: t.csv, targets: [z, z]}\n" TRAINING,
+    "7:36: targets: column 'z' is listed twice" },
+  { "inline-rows", VERSION NETWORK
+    "data:\n  train: {inputs: [[0], [1]], targets: [[1]]}\n" TRAINING,
+    "7:40: targets has 1 row; inputs has 2" },
+  { "inline-flat", VERSION NETWORK
+    "data:\n  train: {inputs: [0, 1], targets: [[1], [0]]}\n" TRAINING,
+    "7:20: inputs: row 1: expected a list of numbers, got '0'" },
+  { "csv-empty-path", VERSION NETWORK
+    "data:\n  train: {csv: '', label: y}\n" TRAINING,
+    "7:16: csv: expected a file path, got ''" },
+};
+
+static void
+test_bad (Fixture *f, gconstpointer user_data)
+{
+  const BadGraph *bad = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (f, "graph.yaml", bad->text);
+  g_autofree char *message = NULL;
+  g_autoptr (BpGraph) graph = NULL;
+
+  /* The table's messages start at the line, or at the space after
+   * "PATH:" for a message about the whole file. */
+  message = g_strdup_printf ("%s:%s", path, bad->message);
+  graph = bp_graph_load (path, &error);
+  g_assert_null (graph);
+  g_assert_error (error, BP_ERROR, BP_ERROR_GRAPH);
+  g_assert_cmpstr (error->message, ==, message);
+}
+
+int
+main (int argc, char *argv[])
+{
+  gsize i;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/graph/valid", Fixture, NULL, fixture_set_up, test_valid,
+              fixture_tear_down);
+  g_test_add ("/graph/defaults", Fixture, NULL, fixture_set_up,
+              test_defaults, fixture_tear_down);
+  g_test_add ("/graph/relative-path", Fixture, NULL, fixture_set_up,
+              test_relative_path, fixture_tear_down);
+  g_test_add ("/graph/setters", Fixture, NULL, fixture_set_up, test_setters,
+              fixture_tear_down);
+  g_test_add ("/graph/missing-file", Fixture, NULL, fixture_set_up,
+              test_missing_file, fixture_tear_down);
+  for (i = 0; i < G_N_ELEMENTS (bad_graphs); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/graph/bad/%s",
+                                               bad_graphs[i].name);
+
+      g_test_add (name, Fixture, &bad_graphs[i], fixture_set_up, test_bad,
+                  fixture_tear_down);
+    }
+
+  return g_test_run ();
+}
