@@ -421,7 +421,6 @@ static BpDataset *
 load_csv (const BpGraph *graph, const BpDataSpec *spec, char **classes,
           GError **error)
 {
-  g_autoptr (GError) read_error = NULL;
   g_autoptr (GArray) fields = g_array_new (FALSE, FALSE, sizeof (Field));
   g_autofree char *contents = NULL;
   CsvReader c = { 0 };
@@ -430,13 +429,9 @@ load_csv (const BpGraph *graph, const BpDataSpec *spec, char **classes,
   gsize length = 0;
   guint line_no = 0;
 
-  if (!g_file_get_contents (spec->csv_path, &contents, &length,
-                            &read_error))
-    {
-      g_set_error_literal (error, BP_ERROR, BP_ERROR_IO,
-                           read_error->message);
-      return NULL;
-    }
+  if (!bp_read_file (spec->csv_path, "data file", &contents, &length,
+                     error))
+    return NULL;
   if (!check_utf8 (spec->csv_path, contents, length, error))
     return NULL;
 

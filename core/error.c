@@ -1,6 +1,12 @@
-/* The BP_ERROR domain and the one format of graph-file messages,
- * "PATH:LINE:COLUMN: message", shared by every stage that reads a graph.
+/* The BP_ERROR domain, the one format of graph-file messages,
+ * "PATH:LINE:COLUMN: message", shared by every stage that reads a graph,
+ * and reading a whole input file with a message in the same style.
  */
+#include <errno.h>
+#include <fcntl.h>
+
+#include <glib/gstdio.h>
+
 #include "graph.h"
 
 G_DEFINE_QUARK (bp-error-quark, bp_error)
@@ -22,4 +28,33 @@ bp_graph_error (GError **error, const BpGraph *graph, BpMark mark,
   else
     g_set_error (error, BP_ERROR, BP_ERROR_GRAPH, "%s: %s", graph->path,
                  message);
+}
+
+gboolean
+bp_read_file (const char *path, const char *what, char **contents,
+              gsize *length, GError **error)
+{
+  g_autoptr (GError) read_error = NULL;
+  int fd;
+
+  /* GLib's own message is a sentence of its own; open the file first so
+   * that the reason comes from errno and the message reads like ours. */
+  fd = g_open (path, O_RDONLY, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, BP_ERROR, BP_ERROR_IO, "%s: cannot read the %s: %s",
+                   path, what, g_strerror (saved_errno));
+      return FALSE;
+    }
+  g_close (fd, NULL);
+
+  if (!g_file_get_contents (path, contents, length, &read_error))
+    {
+      g_set_error (error, BP_ERROR, BP_ERROR_IO, "%s: cannot read the %s: %s",
+                   path, what, read_error->message);
+      return FALSE;
+    }
+  return TRUE;
 }

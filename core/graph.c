@@ -1026,7 +1026,6 @@ BpGraph *
 bp_graph_load (const char *path, GError **error)
 {
   g_autoptr (BpGraph) graph = NULL;
-  g_autoptr (GError) read_error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *dir = NULL;
   g_auto (yaml_document_t) doc = { 0 };
@@ -1046,12 +1045,8 @@ bp_graph_load (const char *path, GError **error)
   graph->seed = 1;
   graph->shuffle = TRUE;
 
-  if (!g_file_get_contents (path, &contents, &length, &read_error))
-    {
-      g_set_error_literal (error, BP_ERROR, BP_ERROR_IO,
-                           read_error->message);
-      return NULL;
-    }
+  if (!bp_read_file (path, "graph file", &contents, &length, error))
+    return NULL;
 
   if (!load_document (graph, contents, length, &doc, error))
     return NULL;

@@ -95,4 +95,9 @@ struct BpGraph {
 void bp_graph_error (GError **error, const BpGraph *graph, BpMark mark,
                      const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+/* Reads a whole file; on failure, BP_ERROR_IO "PATH: cannot read the
+ * WHAT: reason". */
+gboolean bp_read_file (const char *path, const char *what, char **contents,
+                       gsize *length, GError **error);
+
 #endif /* BP_CORE_GRAPH_H */

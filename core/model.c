@@ -3,7 +3,11 @@
  * and prints every number with 17 significant digits, which reads back to
  * the same double bit for bit.
  */
+#include <errno.h>
 #include <math.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "network.h"
 #include "run.h"
@@ -60,14 +64,28 @@ gboolean
 bp_model_save (const BpNetwork *net, const char *path, GError **error)
 {
   g_autofree char *text = bp_model_to_yaml (net);
+  g_autofree char *dir = g_path_get_dirname (path);
   g_autoptr (GError) write_error = NULL;
+
+  /* The common failures, a missing or read-only folder, are told by
+   * errno without the name of GLib's temporary file. */
+  if (g_access (dir, W_OK) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, BP_ERROR, BP_ERROR_IO,
+                   "%s: cannot write the model file: %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
 
   /* g_file_set_contents writes a temporary beside path and renames it,
    * so a failure never leaves a partial model behind. */
   if (!g_file_set_contents (path, text, -1, &write_error))
     {
       g_set_error (error, BP_ERROR, BP_ERROR_IO,
-                   "cannot write the model file: %s", write_error->message);
+                   "%s: cannot write the model file: %s", path,
+                   write_error->message);
       return FALSE;
     }
   return TRUE;

@@ -68,7 +68,8 @@ iris_csv (void)
 
 /* A small valid graph; pieces of it are replaced to make bad ones. */
 static char *
-graph_text (const char *layers, const char *loss, const char *train)
+graph_text_with (const char *layers, const char *loss, const char *train,
+                 guint epochs, const char *lr)
 {
   return g_strdup_printf ("version: 1\n"
                           "network:\n"
@@ -79,9 +80,15 @@ graph_text (const char *layers, const char *loss, const char *train)
                           "data:\n"
                           "  train: %s\n"
                           "training:\n"
-                          "  epochs: 2\n"
-                          "  optimizer: {sgd: {lr: 0.1}}\n",
-                          layers, loss, train);
+                          "  epochs: %u\n"
+                          "  optimizer: {sgd: {lr: %s}}\n",
+                          layers, loss, train, epochs, lr);
+}
+
+static char *
+graph_text (const char *layers, const char *loss, const char *train)
+{
+  return graph_text_with (layers, loss, train, 2, "0.1");
 }
 
 static const char xor_layers[] = "    - affine: {units: 4}\n"
@@ -103,8 +110,8 @@ expect_run_error (const char *graph, int status, const char *expected)
   g_autofree char *message = NULL;
   g_auto (Result) r = { 0 };
 
-  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "--model", model,
-               path, NULL);
+  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "--quiet",
+               "--model", model, path, NULL);
   message = g_strdup_printf (expected, path);
   g_assert_cmpstr (r.err, ==, message);
   g_assert_cmpint (r.status, ==, status);
@@ -377,6 +384,97 @@ test_data_width (void)
                                 "targets\n");
 }
 
+/* A CSV file beside the graph; "%s" in expected is the CSV's path. */
+static void
+expect_csv_error (const char *csv_text, const char *expected)
+{
+  g_autofree char *csv = write_file ("bad.csv", csv_text);
+  g_autofree char *train = g_strdup_printf ("{csv: %s, label: y}", csv);
+  g_autofree char *graph = graph_text (xor_layers, "cross_entropy", train);
+  g_autofree char *message = g_strdup_printf (expected, csv);
+  g_autofree char *escaped = NULL;
+  GString *with_graph = g_string_new (NULL);
+
+  /* expect_run_error fills in the graph's path: keep CSV paths literal. */
+  for (const char *c = message; *c != '\0'; c++)
+    {
+      if (*c == '%')
+        g_string_append_c (with_graph, '%');
+      g_string_append_c (with_graph, *c);
+    }
+  escaped = g_string_free (with_graph, FALSE);
+  expect_run_error (graph, 1, escaped);
+}
+
+static void
+test_csv_errors (void)
+{
+  expect_csv_error ("a,b,y\n1,2,x\n3,abc,z\n",
+                    "bpframe: %s:3:3: expected a number, got 'abc'\n");
+  expect_csv_error ("a,b,y\n1,2,x\n3,4\n",
+                    "bpframe: %s:3:1: row has 2 fields; the header has 3\n");
+  expect_csv_error ("a,b,y\n", "bpframe: %s: no data rows\n");
+}
+
+static void
+test_graph_file_errors (void)
+{
+  g_autofree char *missing = g_build_filename (tmp_dir, "none.yaml", NULL);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %s: cannot read the graph file: No such file or directory\n",
+    missing);
+  g_autofree char *unknown = graph_text (xor_layers, "cross_entropy",
+                                         xor_data);
+  g_autofree char *wrong_type = g_strdup (unknown);
+  g_auto (Result) r = { 0 };
+
+  run_bpframe (&r, NULL, "run", missing, NULL);
+  g_assert_cmpstr (r.err, ==, expected);
+  g_assert_cmpint (r.status, ==, 2);
+
+  expect_run_error ("version: 1\nnetwork: [a\n", 2,
+                    "bpframe: %s:3:1: invalid YAML: did not find expected "
+                    "',' or ']' while parsing a flow sequence\n");
+
+  memcpy (strstr (unknown, "epochs: 2"), "epoch:  2", 9);
+  expect_run_error (unknown, 2, "bpframe: %s:13:3: unknown key 'epoch' in "
+                                "training; expected one of epochs, batch, "
+                                "optimizer, update, seed, shuffle\n");
+
+  memcpy (strstr (wrong_type, "epochs: 2"), "epochs: x", 9);
+  expect_run_error (wrong_type, 2, "bpframe: %s:13:11: epochs: expected a "
+                                   "positive integer, got 'x'\n");
+}
+
+/* A run that fails part way, here because the loss overflows, writes no
+ * model; neither does a model path in a missing folder. */
+static void
+test_failures_leave_no_model (void)
+{
+  g_autofree char *diverging = graph_text_with (
+    "    - affine: {units: 1}\n", "mse",
+    "{inputs: [[1000, -1000], [500, 2000]], targets: [[1], [0]]}", 50,
+    "10");
+  g_autofree char *good = graph_text (xor_layers, "cross_entropy",
+                                      xor_data);
+  g_autofree char *path = write_file ("good.yaml", good);
+  g_autofree char *model = g_build_filename (tmp_dir, "missing", "m.yaml",
+                                             NULL);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %s: cannot write the model file: No such file or directory\n",
+    model);
+  g_auto (Result) r = { 0 };
+
+  expect_run_error (diverging, 1, "bpframe: the training loss is not "
+                                  "finite in epoch 11; try a smaller "
+                                  "learning rate (lr is 10)\n");
+
+  run_bpframe (&r, NULL, "run", "-q", "--model", model, path, NULL);
+  g_assert_cmpstr (r.err, ==, expected);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -400,6 +498,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad/plugin-parameter",
                    test_unknown_plugin_parameter);
   g_test_add_func ("/cli/bad/data-width", test_data_width);
+  g_test_add_func ("/cli/bad/csv", test_csv_errors);
+  g_test_add_func ("/cli/bad/graph-file", test_graph_file_errors);
+  g_test_add_func ("/cli/failures-leave-no-model",
+                   test_failures_leave_no_model);
 
   status = g_test_run ();
   {

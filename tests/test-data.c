@@ -378,7 +378,7 @@ test_missing_file (Fixture *f, gconstpointer user_data)
   g_autoptr (BpDataset) data = NULL;
   g_autofree char *csv = g_build_filename (f->dir, "iris.csv", NULL);
   g_autofree char *message = g_strdup_printf (
-    "Failed to open file \u201c%s\u201d: %s", csv, g_strerror (ENOENT));
+    "%s: cannot read the data file: %s", csv, g_strerror (ENOENT));
 
   (void) user_data;
   data = bp_dataset_load (graph, &graph->train, NULL, &error);

@@ -333,7 +333,7 @@ test_missing_file (Fixture *f, gconstpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (f->dir, "nowhere.yaml", NULL);
   g_autofree char *message = g_strdup_printf (
-    "Failed to open file \u201c%s\u201d: %s", path, g_strerror (ENOENT));
+    "%s: cannot read the graph file: %s", path, g_strerror (ENOENT));
   g_autoptr (BpGraph) graph = NULL;
 
   (void) user_data;

@@ -4,6 +4,7 @@
  * explicit fallbacks and the fused softmax with cross_entropy), seeded
  * determinism, and the model file's exact round trip.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -440,8 +441,12 @@ test_model_write_failure (void)
 
   g_assert_false (bp_model_save (net, path, &error));
   g_assert_error (error, BP_ERROR, BP_ERROR_IO);
-  g_assert_true (g_str_has_prefix (error->message,
-                                   "cannot write the model file: "));
+  {
+    g_autofree char *expected = g_strdup_printf (
+      "%s: cannot write the model file: %s", path, g_strerror (ENOENT));
+
+    g_assert_cmpstr (error->message, ==, expected);
+  }
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 

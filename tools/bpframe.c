@@ -69,12 +69,12 @@ print_epoch (const BpEpochReport *report, gpointer user_data)
 
   /* The epoch number padded to the width of the last one, so columns
    * line up. */
-  g_print ("epoch %*u/%u  loss %.6f", (int) digits (report->epochs),
+  g_print ("epoch %*u/%u  loss %.6g", (int) digits (report->epochs),
            report->epoch, report->epochs, report->train_loss);
   if (!isnan (report->test_accuracy))
     g_print ("  test accuracy %.4f", report->test_accuracy);
   else if (!isnan (report->test_loss))
-    g_print ("  test loss %.6f", report->test_loss);
+    g_print ("  test loss %.6g", report->test_loss);
   if (report->seconds < 1.0)
     g_print ("  %.1f ms\n", report->seconds * 1e3);
   else
@@ -90,7 +90,7 @@ print_summary (const RunProgress *progress, BpRun *run,
   double seconds = (double) (g_get_monotonic_time ()
                              - progress->start_time) / G_USEC_PER_SEC;
 
-  g_print ("trained %u epochs on %zu samples in %.2f s; final loss %.6f",
+  g_print ("trained %u epochs on %zu samples in %.2f s; final loss %.6g",
            progress->last.epoch, bp_run_get_train (run)->n, seconds,
            progress->last.train_loss);
   if (test != NULL && !isnan (progress->last.test_accuracy))
@@ -158,9 +158,14 @@ command_run (int argc, char **argv)
       return fail (error);
     }
 
+  /* A graph file that cannot even be read is the caller's mistake, as
+   * much as one that is wrong: both exit 2. */
   graph = bp_graph_load (argv[1], &error);
   if (graph == NULL)
-    return fail (error);
+    {
+      fail (error);
+      return EXIT_USAGE;
+    }
   if (epochs > 0)
     bp_graph_set_epochs (graph, (guint) epochs);
   if (seed >= 0)
