@@ -181,9 +181,12 @@ plugin_init_error (GError **error, const BpGraph *graph,
                                            : "initialisation failed");
 }
 
+/* Loads layer i's plugin and makes its instance; *args keeps the
+ * converted parameters for init_params. */
 static gboolean
 init_layer (BpNetwork *net, gsize i, const BpGraph *graph,
-            const char *const *search_path, GRand *rng, GError **error)
+            const char *const *search_path, GRand *rng, BpArg **args_out,
+            GError **error)
 {
   const BpGraphPlugin *gp = &graph->layers[i];
   BpLayer *layer = &net->layers[i];
@@ -232,6 +235,7 @@ init_layer (BpNetwork *net, gsize i, const BpGraph *graph,
   layer->n_out = shape.n_out;
   layer->param_rows = shape.param_rows;
   layer->param_cols = shape.param_cols;
+  *args_out = g_steal_pointer (&args);
   return TRUE;
 }
 
@@ -342,6 +346,7 @@ bp_network_new (const BpGraph *graph, gsize max_batch, GError **error)
   g_autoptr (BpNetwork) net = g_new0 (BpNetwork, 1);
   g_auto (GStrv) search_path = NULL;
   g_autoptr (GRand) rng = NULL;
+  g_autoptr (GPtrArray) layer_args = NULL;
   guint32 seed[3];
 
   g_return_val_if_fail (graph != NULL && graph->n_layers > 0, NULL);
@@ -361,20 +366,37 @@ bp_network_new (const BpGraph *graph, gsize max_batch, GError **error)
   net->n_in = graph->input;
   net->n_layers = graph->n_layers;
   net->layers = g_new0 (BpLayer, graph->n_layers);
+  layer_args = g_ptr_array_new_full (graph->n_layers, g_free);
   for (gsize i = 0; i < graph->n_layers; i++)
-    if (!init_layer (net, i, graph, (const char *const *) search_path, rng,
-                     error))
-      return NULL;
+    {
+      BpArg *args = NULL;
+
+      if (!init_layer (net, i, graph, (const char *const *) search_path, rng,
+                       &args, error))
+        return NULL;
+      g_ptr_array_add (layer_args, args);
+    }
   net->n_out = net->layers[net->n_layers - 1].n_out;
 
   if (!init_loss (net, graph, (const char *const *) search_path, error))
     return NULL;
 
+  /* P exists only now, in the one block: each layer fills its own. */
   allocate_buffers (net);
   for (gsize i = 0; i < net->n_layers; i++)
-    if (net->layers[i].P != NULL)
-      net->layers[i].plugin->desc->init_params (net->layers[i].state,
-                                                net->layers[i].P);
+    {
+      BpLayer *layer = &net->layers[i];
+      BpLayerConfig config = { 0 };
+
+      if (layer->P == NULL)
+        continue;
+      config.n_in = layer->n_in;
+      config.args = g_ptr_array_index (layer_args, i);
+      config.n_args = graph->layers[i].n_args;
+      config.host = bp_host ();
+      config.rng = rng;
+      layer->plugin->desc->init_params (layer->state, &config, layer->P);
+    }
   return g_steal_pointer (&net);
 }
 

@@ -11,12 +11,18 @@
 
 #include "bpframe/plugin.h"
 
+/* In the order of init_names. */
+typedef enum {
+  INIT_HE, INIT_XAVIER, INIT_UNIFORM, INIT_ZEROS, N_INITS
+} InitKind;
+
+static const char *const init_names[N_INITS] = { "he", "xavier", "uniform",
+                                                 "zeros" };
+
 typedef struct {
   size_t n_in, n_out;
   const BpHost *host;
-  /* The initial [W | b], drawn in init while the random stream is valid
-   * and copied into the core's P by init_params (init receives no P). */
-  bp_real *P0;
+  InitKind init; /* how init_params fills P without explicit weights */
 } Affine;
 
 static const BpParamSpec affine_params[] = {
@@ -53,11 +59,6 @@ find_arg (const BpLayerConfig *config, const char *name)
       return &config->args[i];
   return NULL;
 }
-
-/* In the order of init_names in affine_init. */
-typedef enum {
-  INIT_HE, INIT_XAVIER, INIT_UNIFORM, INIT_ZEROS, N_INITS
-} InitKind;
 
 /* Uniform on [-a, a) from the host's uniform on [0, 1). */
 static double
@@ -111,8 +112,6 @@ affine_init (const BpLayerConfig *config, void **state, BpLayerShape *shape,
   const BpArg *init_arg = find_arg (config, "init");
   const BpArg *weights = find_arg (config, "weights");
   const BpArg *bias = find_arg (config, "bias");
-  static const char *const init_names[N_INITS] = { "he", "xavier",
-                                                     "uniform", "zeros" };
   InitKind kind = INIT_HE;
   size_t d = config->n_in, units;
   Affine *self;
@@ -187,27 +186,12 @@ affine_init (const BpLayerConfig *config, void **state, BpLayerShape *shape,
     }
 
   self = malloc (sizeof *self);
-  if (self != NULL)
-    self->P0 = malloc (units * (d + 1) * sizeof (bp_real));
-  if (self == NULL || self->P0 == NULL)
-    {
-      free (self);
-      return fail (err, NULL, "out of memory");
-    }
+  if (self == NULL)
+    return fail (err, NULL, "out of memory");
   self->n_in = d;
   self->n_out = units;
   self->host = config->host;
-
-  if (weights != NULL)
-    for (size_t k = 0; k < units; k++)
-      {
-        for (size_t j = 0; j < d; j++)
-          self->P0[k * (d + 1) + j] = (bp_real) weights->reals[k * d + j];
-        self->P0[k * (d + 1) + d] =
-          bias != NULL ? (bp_real) bias->reals[k] : 0;
-      }
-  else
-    draw_params (config, kind, self->P0, units);
+  self->init = kind;
 
   shape->n_out = units;
   shape->param_rows = units;
@@ -216,23 +200,27 @@ affine_init (const BpLayerConfig *config, void **state, BpLayerShape *shape,
   return 0;
 }
 
+/* P = [W | b] from the explicit weights and bias (init checked their
+ * shapes), or drawn as init asked. */
 static void
-affine_fini (void *state)
+affine_init_params (void *state, const BpLayerConfig *config, bp_real *P)
 {
   Affine *self = state;
+  const BpArg *weights = find_arg (config, "weights");
+  const BpArg *bias = find_arg (config, "bias");
+  size_t d = self->n_in;
 
-  if (self == NULL)
-    return;
-  free (self->P0);
-  free (self);
-}
-
-static void
-affine_init_params (void *state, bp_real *P)
-{
-  Affine *self = state;
-
-  memcpy (P, self->P0, self->n_out * (self->n_in + 1) * sizeof (bp_real));
+  if (weights == NULL)
+    {
+      draw_params (config, self->init, P, self->n_out);
+      return;
+    }
+  for (size_t k = 0; k < self->n_out; k++)
+    {
+      for (size_t j = 0; j < d; j++)
+        P[k * (d + 1) + j] = (bp_real) weights->reals[k * d + j];
+      P[k * (d + 1) + d] = bias != NULL ? (bp_real) bias->reals[k] : 0;
+    }
 }
 
 /* Y = X W^T + 1 b^T: W is P without its last column, hence lda = d + 1. */
@@ -337,7 +325,7 @@ static const BpPlugin affine_plugin = {
   .description = "y = W x + b, parameters [W | b]",
   .params = affine_params,
   .layer_init = affine_init,
-  .fini = affine_fini,
+  .fini = free,
   .forward = affine_forward,
   .jacobian = affine_jacobian,
   .local_L = affine_local_L,

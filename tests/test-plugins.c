@@ -117,7 +117,15 @@ layer_new (const char *name, const char *dir_variable, size_t n_in,
       g_assert_nonnull (layer->d->init_params);
       layer->P = g_new0 (bp_real, layer->shape.param_rows
                                   * layer->shape.param_cols);
-      layer->d->init_params (layer->state, layer->P);
+      {
+        GRand *rng = g_rand_new_with_seed (seed);
+        BpLayerConfig config = { .n_in = n_in, .args = args,
+                                 .n_args = n_args, .host = bp_host (),
+                                 .rng = rng };
+
+        layer->d->init_params (layer->state, &config, layer->P);
+        g_rand_free (rng);
+      }
     }
   return layer;
 }

@@ -113,8 +113,8 @@ typedef struct BpHost {
                 const bp_real *b, size_t ldb,
                 bp_real beta, bp_real *c, size_t ldc);
 
-  /* Uniform on [0, 1) and standard normal, from the instance's stream.
-   * Valid only during init (the stream is the graph's seed). */
+  /* Uniform on [0, 1) and standard normal, from the stream of the
+   * graph's seed passed as rng. Valid only during init and init_params. */
   double (*random_uniform) (void *rng);
   double (*random_normal) (void *rng);
 } BpHost;
@@ -127,7 +127,7 @@ typedef struct {
   const BpArg *args;    /* the graph file's parameters for this layer */
   size_t n_args;
   const BpHost *host;
-  void *rng;            /* pass to host->random_* during init only */
+  void *rng;            /* for host->random_*, in init and init_params */
 } BpLayerConfig;
 
 /* What init tells the core. n_out is the width of y. A layer with
@@ -238,9 +238,13 @@ typedef struct BpPlugin {
   /* Loss: the BP_OUTPUT_* flags the last layer's output MUST have. */
   uint32_t input_flags;
 
-  /* Layer with parameters, required for one: writes the initial P (from
-   * init's random draws or the explicit weights) */
-  void (*init_params) (void *state, bp_real *P);
+  /* Layer with parameters, required for one: writes the initial P, from
+   * the graph file's explicit values or from random draws. The core calls
+   * it once, after init and before any other operation, with the config
+   * init received (its args and rng valid for the call); init has already
+   * refused bad parameters, so it cannot fail. */
+  void (*init_params) (void *state, const BpLayerConfig *config,
+                       bp_real *P);
 } BpPlugin;
 
 /* Pinned: a change of layout without a new version breaks every plugin. */
