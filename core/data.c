@@ -60,23 +60,6 @@ csv_error (GError **error, const char *path, guint line, guint column,
     g_set_error (error, BP_ERROR, BP_ERROR_DATA, "%s: %s", path, message);
 }
 
-/* A finite number written in full (g_ascii_strtod alone would stop at
- * junk, and take "nan" and "inf"). */
-static gboolean
-parse_real (const char *text, double *out)
-{
-  char *end = NULL;
-  double value;
-
-  if (text[0] == '\0' || g_ascii_isspace (text[0]))
-    return FALSE;
-  value = g_ascii_strtod (text, &end);
-  if (*end != '\0' || !isfinite (value))
-    return FALSE;
-  *out = value;
-  return TRUE;
-}
-
 static gboolean
 is_blank (const char *line)
 {
@@ -330,7 +313,7 @@ read_row (CsvReader *c, GArray *fields, guint line, GError **error)
           continue;
         }
 
-      if (!parse_real (field->text, &value))
+      if (!bp_parse_real (field->text, &value))
         {
           if (field->text[0] == '\0')
             csv_error (error, c->path, line, field->column,

@@ -268,23 +268,6 @@ read_unsigned (const Reader *r, const char *name, const yaml_node_t *node,
   return TRUE;
 }
 
-/* A finite number written in full (g_ascii_strtod would skip leading
- * spaces and stop at junk; neither belongs in a number). */
-static gboolean
-parse_real (const char *text, double *out)
-{
-  char *end = NULL;
-  double value;
-
-  if (text[0] == '\0' || g_ascii_isspace (text[0]))
-    return FALSE;
-  value = g_ascii_strtod (text, &end);
-  if (*end != '\0' || !isfinite (value))
-    return FALSE;
-  *out = value;
-  return TRUE;
-}
-
 /* Reads a number strictly between above and below. */
 static gboolean
 read_real (const Reader *r, const char *name, const yaml_node_t *node,
@@ -294,7 +277,7 @@ read_real (const Reader *r, const char *name, const yaml_node_t *node,
   double value = 0;
 
   if (node->type != YAML_SCALAR_NODE
-      || !parse_real (scalar_text (node), &value)
+      || !bp_parse_real (scalar_text (node), &value)
       || !(value > above) || !(value < below))
     return expected (r, name, node, what, error);
   *out = value;
@@ -352,7 +335,7 @@ read_number (const Reader *r, const char *name, const yaml_node_t *node,
   double value;
 
   if (node->type != YAML_SCALAR_NODE
-      || !parse_real (scalar_text (node), &value))
+      || !bp_parse_real (scalar_text (node), &value))
     return expected (r, name, node, "a number", error);
   g_array_append_val (values, value);
   return TRUE;

@@ -100,4 +100,8 @@ void bp_graph_error (GError **error, const BpGraph *graph, BpMark mark,
 gboolean bp_read_file (const char *path, const char *what, char **contents,
                        gsize *length, GError **error);
 
+/* A finite number written in full, in the C locale: no leading space, no
+ * trailing junk, no nan or inf. */
+gboolean bp_parse_real (const char *text, double *out);
+
 #endif /* BP_CORE_GRAPH_H */

@@ -41,7 +41,6 @@ convert_arg (const BpGraph *graph, const BpPlugin *d, const BpGraphArg *in,
 {
   const BpParamSpec *spec = find_param_spec (d, in->key);
   g_autoptr (GError) parse_error = NULL;
-  char *end = NULL;
 
   if (spec == NULL)
     {
@@ -96,8 +95,7 @@ convert_arg (const BpGraph *graph, const BpPlugin *d, const BpGraphArg *in,
         }
       break;
     case BP_ARG_REAL:
-      out->real = g_ascii_strtod (in->scalar, &end);
-      if (end == in->scalar || *end != '\0' || !isfinite (out->real))
+      if (!bp_parse_real (in->scalar, &out->real))
         {
           bp_graph_error (error, graph, in->value_mark,
                           "%s: expected a finite number, got '%s'", in->key,

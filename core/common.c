@@ -1,8 +1,9 @@
-/* The BP_ERROR domain, the one format of graph-file messages,
- * "PATH:LINE:COLUMN: message", shared by every stage that reads a graph,
- * and reading a whole input file with a message in the same style.
+/* What the readers of graph, data and plugin parameters share: the
+ * BP_ERROR domain, the one format of graph-file messages,
+ * "PATH:LINE:COLUMN: message", reading a whole file, and parsing a number.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 
 #include <glib/gstdio.h>
@@ -56,5 +57,22 @@ bp_read_file (const char *path, const char *what, char **contents,
                    path, what, read_error->message);
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+bp_parse_real (const char *text, double *out)
+{
+  char *end = NULL;
+  double value;
+
+  /* g_ascii_strtod alone would skip leading spaces, stop at junk, and
+   * take "nan" and "inf": none belongs in a number here. */
+  if (text[0] == '\0' || g_ascii_isspace (text[0]))
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (*end != '\0' || !isfinite (value))
+    return FALSE;
+  *out = value;
   return TRUE;
 }
