@@ -2,7 +2,6 @@
  * into inputs X and targets F; and the seeded split that holds out a test
  * set. CSV messages point at the file, line and character column at fault.
  */
-#include <math.h>
 #include <string.h>
 
 #include "data.h"
