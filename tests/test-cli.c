@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "testutil.h"
+
 static char *tmp_dir;
 
 typedef struct {
@@ -48,15 +50,6 @@ run_bpframe (Result *r, const char *plugin_path, ...)
                                NULL, &r->out, &r->err, &r->status, &error));
   g_assert_no_error (error);
   r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
-}
-
-static char *
-write_file (const char *name, const char *text)
-{
-  char *path = g_build_filename (tmp_dir, name, NULL);
-
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  return path;
 }
 
 static char *
@@ -104,7 +97,7 @@ static const char xor_data[] =
 static void
 expect_run_error (const char *graph, int status, const char *expected)
 {
-  g_autofree char *path = write_file ("bad.yaml", graph);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "bad.yaml", graph);
   g_autofree char *model = g_build_filename (tmp_dir, "bad-model.yaml",
                                              NULL);
   g_autofree char *message = NULL;
@@ -126,7 +119,7 @@ test_run_trains_and_writes_model (void)
 {
   g_autofree char *text = graph_text (xor_layers, "cross_entropy",
                                       xor_data);
-  g_autofree char *path = write_file ("xor.yaml", text);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "xor.yaml", text);
   g_autofree char *model = g_build_filename (tmp_dir, "xor-model.yaml",
                                              NULL);
   g_autofree char *contents = NULL;
@@ -174,7 +167,7 @@ test_new_layer_plugin (void)
                                       "    - affine: {units: 2}\n"
                                       "    - softmax\n",
                                       "cross_entropy", xor_data);
-  g_autofree char *path = write_file ("softsign.yaml", text);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "softsign.yaml", text);
   g_auto (Result) r = { 0 };
 
   run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "-q", path, NULL);
@@ -388,7 +381,7 @@ test_data_width (void)
 static void
 expect_csv_error (const char *csv_text, const char *expected)
 {
-  g_autofree char *csv = write_file ("bad.csv", csv_text);
+  g_autofree char *csv = bp_test_write_file (tmp_dir, "bad.csv", csv_text);
   g_autofree char *train = g_strdup_printf ("{csv: %s, label: y}", csv);
   g_autofree char *graph = graph_text (xor_layers, "cross_entropy", train);
   g_autofree char *message = g_strdup_printf (expected, csv);
@@ -457,7 +450,7 @@ test_failures_leave_no_model (void)
     "10");
   g_autofree char *good = graph_text (xor_layers, "cross_entropy",
                                       xor_data);
-  g_autofree char *path = write_file ("good.yaml", good);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "good.yaml", good);
   g_autofree char *model = g_build_filename (tmp_dir, "missing", "m.yaml",
                                              NULL);
   g_autofree char *expected = g_strdup_printf (
@@ -481,8 +474,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("bpframe-test-cli-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = bp_test_dir_new ("test-cli");
 
   g_test_add_func ("/cli/run/trains", test_run_trains_and_writes_model);
   g_test_add_func ("/cli/run/new-layer-plugin", test_new_layer_plugin);
@@ -504,18 +496,7 @@ main (int argc, char **argv)
                    test_failures_leave_no_model);
 
   status = g_test_run ();
-  {
-    g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
-    const char *entry;
-
-    while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (tmp_dir, entry, NULL);
-
-        g_remove (path);
-      }
-    g_rmdir (tmp_dir);
-    g_free (tmp_dir);
-  }
+  bp_test_dir_remove (tmp_dir);
+  g_free (tmp_dir);
   return status;
 }

@@ -3,53 +3,13 @@
  * files, and the seeded split into training and test sets.
  */
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "data.h"
+#include "testutil.h"
 
-typedef struct {
-  char *dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bpframe-data-XXXXXX", &error);
-
-  (void) user_data;
-  g_assert_no_error (error);
-  f->dir = g_canonicalize_filename (dir, NULL);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer user_data)
-{
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  (void) user_data;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_assert_cmpint (g_remove (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
-  g_free (f->dir);
-}
-
-static char *
-write_file (const Fixture *f, const char *name, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (f->dir, name, NULL);
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
+/* Each test gets a folder of its own (f->dir), removed afterwards. */
+typedef BpTestFixture Fixture;
 
 /* A graph whose data section is "train: TRAIN" on line 4 (the value at
  * column 10) and, if given, "test: TEST" on line 5 (column 9). */
@@ -68,7 +28,7 @@ load_graph (const Fixture *f, const char *train, const char *test)
     "%s"
     "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}\n",
     train, test_line);
-  g_autofree char *path = write_file (f, "graph.yaml", text);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml", text);
   BpGraph *graph = bp_graph_load (path, &error);
 
   g_assert_no_error (error);
@@ -121,7 +81,7 @@ static void
 test_one_hot (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = write_file (f, "iris.csv", iris_csv);
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
   g_autoptr (BpGraph) graph = load_graph (f, "{csv: iris.csv, label: species}",
                                           NULL);
   g_autoptr (BpDataset) data = NULL;
@@ -163,8 +123,8 @@ static void
 test_test_classes (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = write_file (f, "iris.csv", iris_csv);
-  g_autofree char *test_csv = write_file (f, "iris-test.csv",
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
+  g_autofree char *test_csv = bp_test_write_file (f->dir, "iris-test.csv",
     "sepal_length,sepal_width,petal_length,petal_width,species\n"
     "6.3,3.3,6.0,2.5,virginica\n"
     "5.0,3.4,1.5,0.2,setosa\n");
@@ -194,8 +154,8 @@ static void
 test_unknown_class (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = write_file (f, "iris.csv", iris_csv);
-  g_autofree char *test_csv = write_file (f, "iris-test.csv",
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
+  g_autofree char *test_csv = bp_test_write_file (f->dir, "iris-test.csv",
     "sepal_length,sepal_width,petal_length,petal_width,species\n"
     "6.3,3.3,6.0,2.5,virginica\n"
     "5.0,3.4,1.5,0.2,setosa\n"
@@ -224,7 +184,7 @@ static void
 test_targets (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = write_file (f, "iris.csv",
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv",
     "a,x,b,y\n"
     "1,2,3,4\n"
     "5,6,7,8\n");
@@ -251,7 +211,7 @@ static void
 test_no_header (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *csv = write_file (f, "iris.csv",
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv",
     "5.1,3.5,1\n"
     "4.9,3.0,0\n"
     "6.2,2.9,1\n");
@@ -364,7 +324,7 @@ static void
 test_bad (Fixture *f, gconstpointer user_data)
 {
   const BadData *bad = user_data;
-  g_autofree char *csv = write_file (f, "iris.csv", bad->csv);
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", bad->csv);
   g_autoptr (BpGraph) graph = load_graph (f, bad->train, NULL);
 
   assert_train_fails (f, graph, bad->code, bad->message);
@@ -513,29 +473,29 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/data/one-hot", Fixture, NULL, fixture_set_up, test_one_hot,
-              fixture_tear_down);
-  g_test_add ("/data/test-classes", Fixture, NULL, fixture_set_up,
-              test_test_classes, fixture_tear_down);
-  g_test_add ("/data/unknown-class", Fixture, NULL, fixture_set_up,
-              test_unknown_class, fixture_tear_down);
-  g_test_add ("/data/targets", Fixture, NULL, fixture_set_up, test_targets,
-              fixture_tear_down);
-  g_test_add ("/data/no-header", Fixture, NULL, fixture_set_up,
-              test_no_header, fixture_tear_down);
-  g_test_add ("/data/inline", Fixture, NULL, fixture_set_up, test_inline,
-              fixture_tear_down);
-  g_test_add ("/data/inline-empty", Fixture, NULL, fixture_set_up,
-              test_inline_empty, fixture_tear_down);
-  g_test_add ("/data/missing-file", Fixture, NULL, fixture_set_up,
-              test_missing_file, fixture_tear_down);
+  g_test_add ("/data/one-hot", Fixture, NULL, bp_test_fixture_set_up,
+              test_one_hot, bp_test_fixture_tear_down);
+  g_test_add ("/data/test-classes", Fixture, NULL, bp_test_fixture_set_up,
+              test_test_classes, bp_test_fixture_tear_down);
+  g_test_add ("/data/unknown-class", Fixture, NULL, bp_test_fixture_set_up,
+              test_unknown_class, bp_test_fixture_tear_down);
+  g_test_add ("/data/targets", Fixture, NULL, bp_test_fixture_set_up,
+              test_targets, bp_test_fixture_tear_down);
+  g_test_add ("/data/no-header", Fixture, NULL, bp_test_fixture_set_up,
+              test_no_header, bp_test_fixture_tear_down);
+  g_test_add ("/data/inline", Fixture, NULL, bp_test_fixture_set_up,
+              test_inline, bp_test_fixture_tear_down);
+  g_test_add ("/data/inline-empty", Fixture, NULL, bp_test_fixture_set_up,
+              test_inline_empty, bp_test_fixture_tear_down);
+  g_test_add ("/data/missing-file", Fixture, NULL, bp_test_fixture_set_up,
+              test_missing_file, bp_test_fixture_tear_down);
   for (i = 0; i < G_N_ELEMENTS (bad_data); i++)
     {
       g_autofree char *name = g_strdup_printf ("/data/bad/%s",
                                                bad_data[i].name);
 
-      g_test_add (name, Fixture, &bad_data[i], fixture_set_up, test_bad,
-                  fixture_tear_down);
+      g_test_add (name, Fixture, &bad_data[i], bp_test_fixture_set_up,
+                  test_bad, bp_test_fixture_tear_down);
     }
   g_test_add_func ("/data/split", test_split);
 

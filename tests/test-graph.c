@@ -7,50 +7,10 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "testutil.h"
 
-/* Each test gets a folder of its own, removed afterwards. */
-typedef struct {
-  char *dir;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("bpframe-graph-XXXXXX", &error);
-
-  (void) user_data;
-  g_assert_no_error (error);
-  f->dir = g_canonicalize_filename (dir, NULL);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer user_data)
-{
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  (void) user_data;
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_assert_cmpint (g_remove (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
-  g_free (f->dir);
-}
-
-static char *
-write_file (const Fixture *f, const char *name, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (f->dir, name, NULL);
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
+/* Each test gets a folder of its own (f->dir), removed afterwards. */
+typedef BpTestFixture Fixture;
 
 static void
 assert_mark (BpMark mark, guint line, guint column)
@@ -101,7 +61,8 @@ static void
 test_valid (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+                                              valid_graph);
   g_autofree char *parent = g_path_get_dirname (f->dir);
   g_autofree char *plugins = g_build_filename (f->dir, "plugins", NULL);
   g_autofree char *train = g_build_filename (f->dir, "data", "iris.csv",
@@ -220,7 +181,7 @@ static void
 test_defaults (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file (f, "graph.yaml",
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
     "version: 1\n"
     "network:\n"
     "  input: 2\n"
@@ -286,7 +247,8 @@ static void
 test_relative_path (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+                                              valid_graph);
   g_autofree char *cwd = g_get_current_dir ();
   g_autofree char *here = NULL;
   g_autofree char *train = NULL;
@@ -309,7 +271,8 @@ static void
 test_setters (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file (f, "graph.yaml", valid_graph);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+                                              valid_graph);
   g_autoptr (BpGraph) graph = bp_graph_load (path, &error);
 
   (void) user_data;
@@ -588,7 +551,7 @@ test_bad (Fixture *f, gconstpointer user_data)
 {
   const BadGraph *bad = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = write_file (f, "graph.yaml", bad->text);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml", bad->text);
   g_autofree char *message = NULL;
   g_autoptr (BpGraph) graph = NULL;
 
@@ -608,23 +571,23 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/graph/valid", Fixture, NULL, fixture_set_up, test_valid,
-              fixture_tear_down);
-  g_test_add ("/graph/defaults", Fixture, NULL, fixture_set_up,
-              test_defaults, fixture_tear_down);
-  g_test_add ("/graph/relative-path", Fixture, NULL, fixture_set_up,
-              test_relative_path, fixture_tear_down);
-  g_test_add ("/graph/setters", Fixture, NULL, fixture_set_up, test_setters,
-              fixture_tear_down);
-  g_test_add ("/graph/missing-file", Fixture, NULL, fixture_set_up,
-              test_missing_file, fixture_tear_down);
+  g_test_add ("/graph/valid", Fixture, NULL, bp_test_fixture_set_up,
+              test_valid, bp_test_fixture_tear_down);
+  g_test_add ("/graph/defaults", Fixture, NULL, bp_test_fixture_set_up,
+              test_defaults, bp_test_fixture_tear_down);
+  g_test_add ("/graph/relative-path", Fixture, NULL, bp_test_fixture_set_up,
+              test_relative_path, bp_test_fixture_tear_down);
+  g_test_add ("/graph/setters", Fixture, NULL, bp_test_fixture_set_up,
+              test_setters, bp_test_fixture_tear_down);
+  g_test_add ("/graph/missing-file", Fixture, NULL, bp_test_fixture_set_up,
+              test_missing_file, bp_test_fixture_tear_down);
   for (i = 0; i < G_N_ELEMENTS (bad_graphs); i++)
     {
       g_autofree char *name = g_strdup_printf ("/graph/bad/%s",
                                                bad_graphs[i].name);
 
-      g_test_add (name, Fixture, &bad_graphs[i], fixture_set_up, test_bad,
-                  fixture_tear_down);
+      g_test_add (name, Fixture, &bad_graphs[i], bp_test_fixture_set_up,
+                  test_bad, bp_test_fixture_tear_down);
     }
 
   return g_test_run ();

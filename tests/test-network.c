@@ -8,24 +8,22 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
 #include <yaml.h>
 
 #include "data.h"
 #include "network.h"
 #include "run.h"
+#include "testutil.h"
 
 static char *tmp_dir;
 
 static BpGraph *
 load_graph_text (const char *name, const char *text)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *path = bp_test_write_file (tmp_dir, name, text);
   g_autoptr (GError) error = NULL;
-  BpGraph *graph;
+  BpGraph *graph = bp_graph_load (path, &error);
 
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  graph = bp_graph_load (path, &error);
   g_assert_no_error (error);
   return graph;
 }
@@ -450,29 +448,13 @@ test_model_write_failure (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
-static void
-remove_tree (const char *dir_path)
-{
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *entry;
-
-  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir_path, entry, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (dir_path);
-}
-
 int
 main (int argc, char **argv)
 {
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("bpframe-test-network-XXXXXX", NULL);
-  g_assert_nonnull (tmp_dir);
+  tmp_dir = bp_test_dir_new ("test-network");
 
   g_test_add_data_func ("/network/section6/sequential",
                         GINT_TO_POINTER (BP_UPDATE_SEQUENTIAL),
@@ -492,7 +474,7 @@ main (int argc, char **argv)
   g_test_add_func ("/network/model/write-failure", test_model_write_failure);
 
   status = g_test_run ();
-  remove_tree (tmp_dir);
+  bp_test_dir_remove (tmp_dir);
   g_free (tmp_dir);
   return status;
 }

@@ -1,0 +1,31 @@
+/* Helpers shared by the unit tests: a temporary folder of one's own, files
+ * written into it, and its removal afterwards. Each asserts its success.
+ */
+#ifndef BP_TESTS_TESTUTIL_H
+#define BP_TESTS_TESTUTIL_H
+
+#include <glib.h>
+
+/* A GTest fixture: bp_test_fixture_set_up gives each test a folder of its
+ * own, dir ("bpframe-PROGRAM-XXXXXX", PROGRAM the test program's name),
+ * and bp_test_fixture_tear_down removes it with the files in it. */
+typedef struct {
+  char *dir;
+} BpTestFixture;
+
+void bp_test_fixture_set_up (BpTestFixture *f, gconstpointer user_data);
+void bp_test_fixture_tear_down (BpTestFixture *f, gconstpointer user_data);
+
+/* Makes a new folder "bpframe-PREFIX-XXXXXX" in the temporary directory and
+ * returns its canonical absolute path (free with g_free). */
+char *bp_test_dir_new (const char *prefix);
+
+/* Removes the files in dir, then dir itself, asserting each removal. */
+void bp_test_dir_remove (const char *dir);
+
+/* Writes text to the file name in dir and returns its path (free with
+ * g_free). */
+char *bp_test_write_file (const char *dir, const char *name,
+                          const char *text);
+
+#endif /* BP_TESTS_TESTUTIL_H */
