@@ -276,7 +276,8 @@ test_plugin_not_found (void)
   g_autofree char *expected = g_strdup_printf (
     "bpframe: %%s:6:7: plugin 'sofmax' not found (searched %s, %s, %s); "
     "plugins found: abi_future, affine, binary_cross_entropy, "
-    "cross_entropy, logistic, mse, not_a_plugin, relu, softmax, softsign\n",
+    "cross_entropy, logistic, mse, no_jacobian, not_a_plugin, relu, "
+    "relu_float, softmax, softsign\n",
     g_getenv ("BP_TEST_PLUGINDIR"), g_getenv ("BP_BUILD_PLUGINDIR"),
     g_getenv ("BP_INSTALLED_PLUGINDIR"));
 
@@ -316,6 +317,32 @@ test_not_a_plugin (void)
   g_autofree char *expected = g_strdup_printf (
     "bpframe: %%s:5:7: %s/not_a_plugin.so is not a bpframe plugin: it has "
     "no symbol 'bp_plugin_entry'\n", g_getenv ("BP_TEST_PLUGINDIR"));
+
+  expect_run_error (text, 1, expected);
+}
+
+static void
+test_plugin_without_jacobian (void)
+{
+  g_autofree char *text = graph_text ("    - no_jacobian\n", "mse",
+                                      xor_data);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:5:7: %s/no_jacobian.so: plugin 'no_jacobian' is refused: "
+    "it has no jacobian (bpframe never infers a derivative)\n",
+    g_getenv ("BP_TEST_PLUGINDIR"));
+
+  expect_run_error (text, 1, expected);
+}
+
+static void
+test_plugin_other_number_type (void)
+{
+  g_autofree char *text = graph_text ("    - relu_float\n", "mse",
+                                      xor_data);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %%s:5:7: %s/relu_float.so was built with 4-byte numbers; this "
+    "bpframe uses 8-byte numbers (double)\n",
+    g_getenv ("BP_TEST_PLUGINDIR"));
 
   expect_run_error (text, 1, expected);
 }
@@ -486,6 +513,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/bad/plugin-name", test_plugin_names_refused);
   g_test_add_func ("/cli/bad/plugin-abi", test_plugin_other_abi);
   g_test_add_func ("/cli/bad/not-a-plugin", test_not_a_plugin);
+  g_test_add_func ("/cli/bad/no-jacobian", test_plugin_without_jacobian);
+  g_test_add_func ("/cli/bad/number-type", test_plugin_other_number_type);
   g_test_add_func ("/cli/bad/loss-does-not-fit", test_loss_does_not_fit);
   g_test_add_func ("/cli/bad/plugin-parameter",
                    test_unknown_plugin_parameter);
