@@ -194,7 +194,6 @@ init_layer (BpNetwork *net, gsize i, const BpGraph *graph,
   BpError err = { { 0 }, NULL };
   const BpPlugin *d;
 
-  layer->mark = gp->mark;
   layer->n_in = i == 0 ? graph->input : net->layers[i - 1].n_out;
   layer->plugin = load_graph_plugin (graph, gp, search_path, BP_KIND_LAYER,
                                      error);

@@ -15,7 +15,6 @@ typedef struct {
   gsize param_rows, param_cols; /* 0 x 0 without parameters */
   bp_real *P;                   /* into BpNetwork.params, or NULL */
   bp_real *grad;                /* into BpNetwork.grads, or NULL */
-  BpMark mark;                  /* of the plugin name in the graph file */
 } BpLayer;
 
 struct BpNetwork {
