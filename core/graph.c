@@ -1115,6 +1115,15 @@ bp_graph_set_model_path (BpGraph *graph, const char *model_path)
   graph->model_path = g_strdup (model_path);
 }
 
+void
+bp_graph_set_update (BpGraph *graph, BpUpdateOrder update)
+{
+  g_return_if_fail (graph != NULL);
+  g_return_if_fail (update == BP_UPDATE_SIMULTANEOUS
+                    || update == BP_UPDATE_SEQUENTIAL);
+  graph->update = update;
+}
+
 const char *
 bp_graph_get_model_path (const BpGraph *graph)
 {

@@ -54,6 +54,7 @@ void bp_graph_free (BpGraph *graph);
 void bp_graph_set_epochs (BpGraph *graph, guint epochs);
 void bp_graph_set_seed (BpGraph *graph, guint64 seed);
 void bp_graph_set_model_path (BpGraph *graph, const char *model_path);
+void bp_graph_set_update (BpGraph *graph, BpUpdateOrder update);
 const char *bp_graph_get_model_path (const BpGraph *graph);
 
 /* ---- Data sets ---------------------------------------------------------- */

@@ -1,0 +1,27 @@
+/* What the commands of the bpframe program share: exit codes and the one
+ * way an error reaches the user. Each command lives in its own cmd-*.c.
+ */
+#ifndef BP_TOOLS_CLI_H
+#define BP_TOOLS_CLI_H
+
+#include "bpframe/bpframe.h"
+
+enum {
+  BP_EXIT_OK = 0,
+  BP_EXIT_FAILURE = 1,
+  BP_EXIT_USAGE = 2
+};
+
+/* Prints "bpframe: MESSAGE" on stderr and returns the exit code for the
+ * error: BP_EXIT_USAGE for an option or graph-file error, else
+ * BP_EXIT_FAILURE. */
+int bp_cli_fail (const GError *error);
+
+/* Reads the graph file named on the command line; on failure prints why
+ * and returns NULL (the caller exits BP_EXIT_USAGE). */
+BpGraph *bp_cli_load_graph (const char *path);
+
+/* The commands: argv[0] is the command's name. */
+int bp_cmd_run (int argc, char **argv);
+
+#endif /* BP_TOOLS_CLI_H */
