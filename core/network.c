@@ -636,6 +636,35 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   return loss_sum;
 }
 
+/* For one sample, the shooting of the paper's sections 2 and 3: sigma,
+ * and the loss's gradient with respect to the input x, carried back
+ * through every layer's jacobian, the first one included. The parameters
+ * do not move. */
+double
+bp_network_input_gradient (BpNetwork *net, const bp_real *x,
+                           const bp_real *f, bp_real *sigma_out,
+                           bp_real *grad)
+{
+  const BpPlugin *loss = net->loss->desc;
+  const bp_real *sigma = run_forward (net, 1, x);
+  double value = loss->loss_value (net->loss_state, 1, sigma, f);
+  gssize first = (gssize) net->n_layers - 1;
+
+  if (net->fused)
+    {
+      loss->loss_fused_gradient (net->loss_state, 1, sigma, f, net->G);
+      first--;
+    }
+  else
+    loss->loss_gradient (net->loss_state, sigma, f, net->G);
+
+  memcpy (sigma_out, sigma, net->n_out * sizeof *sigma_out);
+  for (gssize i = first; i >= 0; i--)
+    carry_back (net, (gsize) i, 1);
+  memcpy (grad, net->G, net->n_in * sizeof *grad);
+  return value;
+}
+
 /* ---- Evaluation ---------------------------------------------------------- */
 
 static gsize

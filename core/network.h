@@ -43,4 +43,10 @@ struct BpNetwork {
   bp_real *L;                  /* an explicit L, for fallbacks */
 };
 
+/* For one sample x with target f: writes sigma (n_out) and
+ * d loss / d x (n_in), and returns the loss. Nothing is updated. */
+double bp_network_input_gradient (BpNetwork *net, const bp_real *x,
+                                  const bp_real *f, bp_real *sigma,
+                                  bp_real *grad);
+
 #endif /* BP_CORE_NETWORK_H */
