@@ -49,4 +49,10 @@ double bp_network_input_gradient (BpNetwork *net, const bp_real *x,
                                   const bp_real *f, bp_real *sigma,
                                   bp_real *grad);
 
+/* One online step on the sample (x, f), recorded with the explicit
+ * matrices (explain.c); the network is left stepped. */
+BpExplain *bp_network_explain (BpNetwork *net, const bp_real *x,
+                               const bp_real *f, double learning_rate,
+                               BpUpdateOrder update);
+
 #endif /* BP_CORE_NETWORK_H */

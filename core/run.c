@@ -261,6 +261,21 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
   return TRUE;
 }
 
+BpExplain *
+bp_run_explain (BpRun *run, gsize sample)
+{
+  const BpDataset *data = run->train;
+  BpExplain *ex;
+
+  g_return_val_if_fail (sample >= 1 && sample <= data->n, NULL);
+
+  ex = bp_network_explain (run->net, data->X + (sample - 1) * data->n_in,
+                           data->F + (sample - 1) * data->n_out,
+                           run->graph->learning_rate, run->graph->update);
+  ex->sample = sample;
+  return ex;
+}
+
 gboolean
 bp_run_save_model (BpRun *run, const char *path, GError **error)
 {

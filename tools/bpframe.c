@@ -9,7 +9,8 @@
 
 static const char commands_summary[] =
   "Commands:\n"
-  "  run GRAPH.yaml    train the network a graph file describes\n"
+  "  run GRAPH.yaml       train the network a graph file describes\n"
+  "  explain GRAPH.yaml   show one training step in the paper's notation\n"
   "\n"
   "Run 'bpframe COMMAND --help' for a command's options.";
 
@@ -87,6 +88,11 @@ main (int argc, char **argv)
     {
       g_set_prgname ("bpframe run");
       return bp_cmd_run (argc - 1, argv + 1);
+    }
+  if (argc >= 2 && strcmp (argv[1], "explain") == 0)
+    {
+      g_set_prgname ("bpframe explain");
+      return bp_cmd_explain (argc - 1, argv + 1);
     }
   return command_top (argc, argv);
 }

@@ -23,5 +23,6 @@ BpGraph *bp_cli_load_graph (const char *path);
 
 /* The commands: argv[0] is the command's name. */
 int bp_cmd_run (int argc, char **argv);
+int bp_cmd_explain (int argc, char **argv);
 
 #endif /* BP_TOOLS_CLI_H */

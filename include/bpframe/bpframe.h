@@ -142,6 +142,50 @@ gboolean bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
 /* Writes the model file atomically (a temporary then a rename). */
 gboolean bp_run_save_model (BpRun *run, const char *path, GError **error);
 
+/* ---- Explaining one step ------------------------------------------------ */
+
+/* One layer of an explained step (bpframe explain). Vectors are rows,
+ * matrices row-major; everything belongs to the BpExplain. */
+typedef struct {
+  const char *plugin;      /* the layer's plugin name */
+  gsize n_in, n_out;
+  bp_real *x, *y;          /* its input and output for the sample */
+  bp_real *m;              /* d loss / d y, the row vector reaching it */
+  bp_real *J;              /* d y / d x (n_out x n_in), at the weights m
+                              was carried through */
+  bp_real *m_in;           /* m J, for the layer before; NULL for the
+                              first layer */
+  gsize param_rows, param_cols; /* 0 x 0 without parameters */
+  bp_real *P_old, *P_new;  /* the parameters before and after the step */
+  bp_real *L;              /* the paper's L for this layer */
+  bp_real *delta;          /* the paper's delta P = -eta diag(m) L */
+  gboolean carried_updated; /* m_in came through P_new (sequential) */
+} BpExplainLayer;
+
+typedef struct {
+  gsize sample;            /* 1-based row of the training set */
+  double learning_rate;
+  BpUpdateOrder update;
+  gsize n_in, n_out;
+  bp_real *x, *f, *sigma;  /* the input, its target and the output */
+  const char *loss_plugin;
+  double loss;
+  bp_real *M;              /* the paper's M = d loss / d sigma */
+  /* With softmax before cross_entropy: the fused gradient sigma - f of
+   * section 8, which carries on in place of the explicit M D (found in
+   * the last layer's m_in); NULL otherwise. */
+  bp_real *fused;
+  BpExplainLayer *layers;  /* in forward order */
+  gsize n_layers;
+} BpExplain;
+
+/* One online step of the run's network on training row sample (1-based),
+ * with the graph's learning rate and update order, recorded through the
+ * explicit forms. The run's network is left stepped. */
+BpExplain *bp_run_explain (BpRun *run, gsize sample);
+void bp_explain_free (BpExplain *ex);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpExplain, bp_explain_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpGraph, bp_graph_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpDataset, bp_dataset_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpNetwork, bp_network_free)
