@@ -225,11 +225,13 @@ test_softmax_example4 (void)
 
 /* ---- 2. Jacobians and L against finite differences --------------------- */
 
-/* d y / d x by central differences at POINTS random x, against the
- * plugin's jacobian. Inputs closer than skip to 0 are not compared (the
- * kink of relu). Fails when nothing was compared or J was all zeros. */
+/* d y / d x by central differences at POINTS random x in [lo, hi),
+ * against the plugin's jacobian. Inputs closer than skip to 0 are not
+ * compared (the kink of relu). Fails when nothing was compared or J was
+ * all zeros. */
 static void
-check_jacobian (Layer *layer, double skip, guint32 seed)
+check_jacobian_in (Layer *layer, double lo, double hi, double skip,
+                   guint32 seed)
 {
   GRand *rng = g_rand_new_with_seed (seed);
   size_t d = layer->n_in, v = layer->shape.n_out;
@@ -241,7 +243,7 @@ check_jacobian (Layer *layer, double skip, guint32 seed)
   g_assert_cmpuint (v, <=, WIDTH);
   for (int point = 0; point < POINTS; point++)
     {
-      fill_random (rng, x, d, -2, 2);
+      fill_random (rng, x, d, lo, hi);
       layer_forward (layer, 1, x, y);
       for (size_t i = 0; i < v * d; i++)
         J[i] = NAN; /* the callee writes every entry */
@@ -274,6 +276,19 @@ check_jacobian (Layer *layer, double skip, guint32 seed)
 }
 
 static void
+check_jacobian (Layer *layer, double skip, guint32 seed)
+{
+  check_jacobian_in (layer, -2, 2, skip, seed);
+}
+
+/* Exponents for power at WIDTH inputs: integers, as in the paper's
+ * chains, and non-integers, negative ones too. x stays positive. */
+static const double power_exponents[][WIDTH] = {
+  { 2, 3, 1, 0.5 },
+  { 2.5, -1, -0.5, 4 },
+};
+
+static void
 test_jacobians (void)
 {
   BpArg affine_args[2] = { arg_int ("units", 3),
@@ -303,6 +318,27 @@ test_jacobians (void)
       check_jacobian (layer, layers[i].skip, 11 + i);
       layer_free (layer);
     }
+
+  /* power at positive points only: x^2.5 and x^-1 need x > 0. */
+  for (size_t i = 0; i < G_N_ELEMENTS (power_exponents); i++)
+    {
+      BpArg exponents = arg_reals ("exponents", power_exponents[i], 0,
+                                   WIDTH);
+
+      layer = layer_new ("power", "BP_BUILD_PLUGINDIR", WIDTH, &exponents,
+                         1, 7);
+      g_assert_cmpuint (layer->shape.n_out, ==, WIDTH);
+      g_assert_cmpuint (layer->shape.param_rows, ==, 0);
+      g_assert_null (layer->P);
+      check_jacobian_in (layer, 0.5, 2, 0, 17 + i);
+      layer_free (layer);
+    }
+
+  layer = layer_new ("sum", "BP_BUILD_PLUGINDIR", WIDTH, NULL, 0, 7);
+  g_assert_cmpuint (layer->shape.n_out, ==, 1);
+  g_assert_cmpuint (layer->shape.param_rows, ==, 0);
+  check_jacobian (layer, 0, 19);
+  layer_free (layer);
 }
 
 /* The paper's L = d y_k / d P[k][j] by perturbing each entry of P; every
@@ -355,7 +391,8 @@ test_affine_local_L (void)
 /* ---- 3. Fast forms against explicit forms ------------------------------ */
 
 static void
-check_jacobian_product (Layer *layer, guint32 seed)
+check_jacobian_product_in (Layer *layer, double lo, double hi,
+                           guint32 seed)
 {
   GRand *rng = g_rand_new_with_seed (seed);
   size_t d = layer->n_in, v = layer->shape.n_out;
@@ -363,7 +400,7 @@ check_jacobian_product (Layer *layer, guint32 seed)
   bp_real G_in[BATCH * WIDTH], J[WIDTH * WIDTH];
 
   g_assert_nonnull (layer->d->jacobian_product);
-  fill_random (rng, X, BATCH * d, -2, 2);
+  fill_random (rng, X, BATCH * d, lo, hi);
   fill_random (rng, G, BATCH * v, -1, 1);
   layer_forward (layer, BATCH, X, Y);
   layer->d->jacobian_product (layer->state, layer->P, BATCH, X, Y, G, G_in);
@@ -381,6 +418,12 @@ check_jacobian_product (Layer *layer, guint32 seed)
         }
     }
   g_rand_free (rng);
+}
+
+static void
+check_jacobian_product (Layer *layer, guint32 seed)
+{
+  check_jacobian_product_in (layer, -2, 2, seed);
 }
 
 static void
@@ -404,6 +447,22 @@ test_fast_forms (void)
       check_jacobian_product (layer, 43 + i);
       layer_free (layer);
     }
+  for (size_t i = 0; i < G_N_ELEMENTS (power_exponents); i++)
+    {
+      BpArg exponents = arg_reals ("exponents", power_exponents[i], 0,
+                                   WIDTH);
+      Layer *power = layer_new ("power", "BP_BUILD_PLUGINDIR", WIDTH,
+                                &exponents, 1, 1);
+
+      check_jacobian_product_in (power, 0.5, 2, 47 + i);
+      layer_free (power);
+    }
+  {
+    Layer *sum = layer_new ("sum", "BP_BUILD_PLUGINDIR", WIDTH, NULL, 0, 1);
+
+    check_jacobian_product (sum, 49);
+    layer_free (sum);
+  }
 
   /* update_batch adds the sum of diag(m_i) L_i to what grad held. */
   g_assert_nonnull (affine->d->update_batch);
@@ -672,19 +731,28 @@ test_loss_values (void)
 
 /* ---- 6. affine's parameters -------------------------------------------- */
 
+/* init of the layer name refuses args with message, naming param. */
 static void
-assert_init_error (const BpArg *args, size_t n_args, size_t n_in,
-                   const char *message, const char *param)
+assert_layer_init_error (const char *name, const BpArg *args,
+                         size_t n_args, size_t n_in, const char *message,
+                         const char *param)
 {
-  g_autoptr (BpLoadedPlugin) affine = load ("affine", "BP_BUILD_PLUGINDIR");
+  g_autoptr (BpLoadedPlugin) plugin = load (name, "BP_BUILD_PLUGINDIR");
   BpLayerShape shape;
   BpError err;
   void *state = NULL;
 
-  g_assert_cmpint (layer_try_init (affine->desc, n_in, args, n_args, 1,
+  g_assert_cmpint (layer_try_init (plugin->desc, n_in, args, n_args, 1,
                                    &state, &shape, &err), ==, -1);
   g_assert_cmpstr (err.message, ==, message);
   g_assert_cmpstr (err.param, ==, param);
+}
+
+static void
+assert_init_error (const BpArg *args, size_t n_args, size_t n_in,
+                   const char *message, const char *param)
+{
+  assert_layer_init_error ("affine", args, n_args, n_in, message, param);
 }
 
 static void
@@ -824,6 +892,178 @@ test_affine_init (void)
     g_assert_cmpfloat (zeros[i], ==, 0);
 }
 
+/* ---- 7. The chains of sections 2 and 3 ---------------------------------- */
+
+static void
+test_power_values (void)
+{
+  const double e23[2] = { 2, 3 };
+  const bp_real x[2] = { 1.5, 2 }, g[2] = { 1, 1 };
+  BpArg exponents = arg_reals ("exponents", e23, 0, 2);
+  Layer *power = layer_new ("power", "BP_BUILD_PLUGINDIR", 2, &exponents,
+                            1, 1);
+  bp_real y[2], J[4], g_in[2];
+
+  g_assert_cmpstr (power->d->params[0].name, ==, "exponents");
+  g_assert_cmpint (power->d->params[0].type, ==, BP_ARG_REALS);
+  g_assert_cmpuint (power->d->output_flags, ==, 0);
+
+  /* (1.5^2, 2^3) and diag(2 * 1.5, 3 * 2^2), exactly. */
+  layer_forward (power, 1, x, y);
+  g_assert_cmpfloat (y[0], ==, 2.25);
+  g_assert_cmpfloat (y[1], ==, 8);
+  power->d->jacobian (power->state, NULL, x, y, J);
+  g_assert_cmpfloat (J[0], ==, 3);
+  g_assert_cmpfloat (J[1], ==, 0);
+  g_assert_cmpfloat (J[2], ==, 0);
+  g_assert_cmpfloat (J[3], ==, 12);
+  power->d->jacobian_product (power->state, NULL, 1, x, y, g, g_in);
+  g_assert_cmpfloat (g_in[0], ==, 3);
+  g_assert_cmpfloat (g_in[1], ==, 12);
+  layer_free (power);
+}
+
+static void
+test_power_errors (void)
+{
+  const double e3[3] = { 1, 2, 3 }, e22[4] = { 1, 2, 3, 4 };
+  BpArg arg;
+
+  arg = arg_reals ("exponents", e3, 0, 3);
+  assert_layer_init_error ("power", &arg, 1, 2,
+                           "exponents has 3 numbers; the layer has 2 inputs",
+                           "exponents");
+  arg = arg_reals ("exponents", e3, 0, 1);
+  assert_layer_init_error ("power", &arg, 1, 2,
+                           "exponents has 1 number; the layer has 2 inputs",
+                           "exponents");
+  arg = arg_reals ("exponents", e22, 2, 2);
+  assert_layer_init_error ("power", &arg, 1, 4,
+                           "exponents must be a flat list, got a 2 x 2 list "
+                           "of lists", "exponents");
+  assert_layer_init_error ("power", NULL, 0, 2,
+                           "exponents is required (one per input)", NULL);
+}
+
+static void
+test_sum_values (void)
+{
+  Layer *sum = layer_new ("sum", "BP_BUILD_PLUGINDIR", 3, NULL, 0, 1);
+  const bp_real x[6] = { 0.1, 0.2, 0.3, 0.3, 0.2, 0.1 }, g[2] = { 2, -1 };
+  bp_real y[2], J[3], g_in[6];
+
+  /* Added in index order: (0.1 + 0.2) + 0.3, which differs from
+   * 0.1 + (0.2 + 0.3) in its last bit. */
+  layer_forward (sum, 2, x, y);
+  g_assert_cmpfloat (y[0], ==, (0.1 + 0.2) + 0.3);
+  g_assert_cmpfloat (y[1], ==, (0.3 + 0.2) + 0.1);
+  sum->d->jacobian (sum->state, NULL, x, y, J);
+  for (size_t j = 0; j < 3; j++)
+    g_assert_cmpfloat (J[j], ==, 1);
+  sum->d->jacobian_product (sum->state, NULL, 2, x, y, g, g_in);
+  for (size_t j = 0; j < 3; j++)
+    {
+      g_assert_cmpfloat (g_in[j], ==, 2);
+      g_assert_cmpfloat (g_in[3 + j], ==, -1);
+    }
+  layer_free (sum);
+}
+
+static void
+test_target (void)
+{
+  g_autoptr (BpLoadedPlugin) plugin = load ("target", "BP_BUILD_PLUGINDIR");
+  BpLossConfig config = { .n_out = 3 };
+  BpError err = { { 0 }, NULL };
+  void *state = NULL;
+  Loss *target = loss_new ("target", 1);
+  const bp_real sigma[2] = { 9, 7 }, f[2] = { 8, 8 };
+  bp_real M[1] = { NAN };
+
+  g_assert_cmpuint (target->d->input_flags, ==, 0);
+  g_assert_null (target->d->fused_partner);
+  g_assert_cmpstr (target->d->description, ==,
+                   "the residual sigma - f, for solving a chain's input "
+                   "(the paper's sections 2 and 3)");
+
+  /* Signed: 9 - 8 = 1, and (9 - 8) + (7 - 8) = 0. */
+  g_assert_cmpfloat (target->d->loss_value (target->state, 1, sigma, f), ==,
+                     1);
+  g_assert_cmpfloat (target->d->loss_value (target->state, 2, sigma, f), ==,
+                     0);
+  g_assert_cmpfloat (target->d->loss_value (target->state, 1, sigma + 1,
+                                            f + 1), ==, -1);
+  target->d->loss_gradient (target->state, sigma, f, M);
+  g_assert_cmpfloat (M[0], ==, 1);
+  loss_free (target);
+
+  g_assert_cmpint (plugin->desc->loss_init (&config, &state, &err), ==, -1);
+  g_assert_cmpstr (err.message, ==, "target needs a single output, got 3");
+  g_assert_null (err.param);
+}
+
+/* The paper's Examples 2 and 3 with the plugins' values and derivatives,
+ * to the bit of NOTES.md's reconstructions. */
+static void
+test_paper_chains (void)
+{
+  const double e3[1] = { 3 }, e2[1] = { 2 }, e23[2] = { 2, 3 };
+  BpArg a3 = arg_reals ("exponents", e3, 0, 1);
+  BpArg a2 = arg_reals ("exponents", e2, 0, 1);
+  BpArg a23 = arg_reals ("exponents", e23, 0, 2);
+  Layer *cube = layer_new ("power", "BP_BUILD_PLUGINDIR", 1, &a3, 1, 1);
+  Layer *square = layer_new ("power", "BP_BUILD_PLUGINDIR", 1, &a2, 1, 1);
+  Layer *powers = layer_new ("power", "BP_BUILD_PLUGINDIR", 2, &a23, 1, 1);
+  Layer *sum = layer_new ("sum", "BP_BUILD_PLUGINDIR", 2, NULL, 0, 1);
+  Loss *target = loss_new ("target", 1);
+  const bp_real f_star = 8, three = 3, eta = 1e-5;
+  bp_real t = 1, phi, f, dphi, df;
+  bp_real xy[2] = { 1, 1 }, p[2], sigma, M, g[2], g_in[2];
+
+  /* Example 2: t <- t + (1 / phi'(t)) (f* - f) / f'(phi), 8 updates. */
+  for (int step = 0; step < 8; step++)
+    {
+      layer_forward (cube, 1, &t, &phi);
+      layer_forward (square, 1, &phi, &f);
+      cube->d->jacobian (cube->state, NULL, &t, &phi, &dphi);
+      square->d->jacobian (square->state, NULL, &phi, &f, &df);
+      t = t + (1 / dphi) * (f_star - f) / df;
+    }
+  layer_forward (cube, 1, &t, &phi);
+  layer_forward (square, 1, &phi, &f);
+  g_assert_cmpfloat (t, ==, 1.4142135623730951);
+  g_assert_cmpfloat (f, ==, 8.000000000000004);
+
+  /* Example 3: 10000 steps (x, y) <- (x, y) + eta s (2x, 3y^2), s = +1
+   * while x^2 + y^3 < 3; the gradient is M carried back through sum and
+   * power. */
+  for (int step = 0; step < 10000; step++)
+    {
+      double s;
+
+      layer_forward (powers, 1, xy, p);
+      layer_forward (sum, 1, p, &sigma);
+      s = target->d->loss_value (target->state, 1, &sigma, &three) < 0
+          ? 1 : -1;
+      target->d->loss_gradient (target->state, &sigma, &three, &M);
+      sum->d->jacobian_product (sum->state, NULL, 1, p, &sigma, &M, g);
+      powers->d->jacobian_product (powers->state, NULL, 1, xy, p, g, g_in);
+      xy[0] = xy[0] + eta * s * g_in[0];
+      xy[1] = xy[1] + eta * s * g_in[1];
+    }
+  layer_forward (powers, 1, xy, p);
+  layer_forward (sum, 1, p, &sigma);
+  g_assert_cmpfloat (xy[0], ==, 1.1197192676622458);
+  g_assert_cmpfloat (xy[1], ==, 1.2042530081873657);
+  g_assert_cmpfloat (sigma, ==, 3.000209427755353);
+
+  layer_free (cube);
+  layer_free (square);
+  layer_free (powers);
+  layer_free (sum);
+  loss_free (target);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -841,6 +1081,11 @@ main (int argc, char **argv)
   g_test_add_func ("/plugins/affine/errors", test_affine_errors);
   g_test_add_func ("/plugins/affine/explicit", test_affine_explicit);
   g_test_add_func ("/plugins/affine/init", test_affine_init);
+  g_test_add_func ("/plugins/power/values", test_power_values);
+  g_test_add_func ("/plugins/power/errors", test_power_errors);
+  g_test_add_func ("/plugins/sum/values", test_sum_values);
+  g_test_add_func ("/plugins/target", test_target);
+  g_test_add_func ("/plugins/chain/paper-examples", test_paper_chains);
 
   return g_test_run ();
 }
