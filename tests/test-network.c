@@ -54,81 +54,10 @@ assert_close (double actual, double expected, double relative)
 
 /* ---- Section 6: the 2-2-2 network, one online step ------------------- */
 
-static const char section6_graph[] =
-  "version: 1\n"
-  "network:\n"
-  "  input: 2\n"
-  "  layers:\n"
-  "    - affine: {units: 2, weights: [[0.1, 0.2], [0.3, -0.4]],\n"
-  "               bias: [0.05, -0.02]}\n"
-  "    - relu\n"
-  "    - affine: {units: 2, weights: [[0.5, -0.6], [0.7, 0.8]],\n"
-  "               bias: [0.01, 0.02]}\n"
-  "    - softmax\n"
-  "  loss: binary_cross_entropy\n"
-  "data:\n"
-  "  train: {inputs: [[1.0, 0.5]], targets: [[1, 0]]}\n"
-  "training:\n"
-  "  epochs: 1\n"
-  "  optimizer: {sgd: {lr: 0.1}}\n";
-
-/* The paper's formulas, written out for this network alone: M and D of
- * equation (8), delta[B | Xi] = -eta M-1 L-1, then C = (M D) B with the
- * new or the old B, and delta[A | Lambda] = -eta M-2 J_phi(y) L-2. */
-static void
-section6_by_hand (gboolean sequential, double A_new[2][3],
-                  double B_new[2][3])
-{
-  const double A[2][2] = { { 0.1, 0.2 }, { 0.3, -0.4 } };
-  const double lambda[2] = { 0.05, -0.02 };
-  const double B[2][2] = { { 0.5, -0.6 }, { 0.7, 0.8 } };
-  const double xi[2] = { 0.01, 0.02 };
-  const double x[2] = { 1.0, 0.5 }, f[2] = { 1.0, 0.0 }, eta = 0.1;
-  double y[2], phi[2], z[2], sigma[2], M[2], D[2][2], MD[2], C[2];
-  double J_phi[2];
-
-  for (int j = 0; j < 2; j++)
-    {
-      y[j] = A[j][0] * x[0] + A[j][1] * x[1] + lambda[j];
-      phi[j] = y[j] > 0 ? y[j] : 0.0;
-      J_phi[j] = y[j] > 0 ? 1.0 : 0.0;
-    }
-  for (int k = 0; k < 2; k++)
-    z[k] = B[k][0] * phi[0] + B[k][1] * phi[1] + xi[k];
-  sigma[0] = exp (z[0]) / (exp (z[0]) + exp (z[1]));
-  sigma[1] = exp (z[1]) / (exp (z[0]) + exp (z[1]));
-
-  for (int k = 0; k < 2; k++)
-    M[k] = -0.5 * (f[k] / sigma[k] - (1 - f[k]) / (1 - sigma[k]));
-  D[0][0] = sigma[0] * (1 - sigma[0]);
-  D[0][1] = D[1][0] = -sigma[0] * sigma[1];
-  D[1][1] = sigma[1] * (1 - sigma[1]);
-  for (int k = 0; k < 2; k++)
-    MD[k] = M[0] * D[0][k] + M[1] * D[1][k];
-
-  for (int k = 0; k < 2; k++)
-    {
-      B_new[k][0] = B[k][0] - eta * MD[k] * phi[0];
-      B_new[k][1] = B[k][1] - eta * MD[k] * phi[1];
-      B_new[k][2] = xi[k] - eta * MD[k];
-    }
-
-  for (int j = 0; j < 2; j++)
-    {
-      const double b0j = sequential ? B_new[0][j] : B[0][j];
-      const double b1j = sequential ? B_new[1][j] : B[1][j];
-
-      C[j] = MD[0] * b0j + MD[1] * b1j;
-      A_new[j][0] = A[j][0] - eta * C[j] * J_phi[j] * x[0];
-      A_new[j][1] = A[j][1] - eta * C[j] * J_phi[j] * x[1];
-      A_new[j][2] = lambda[j] - eta * C[j] * J_phi[j];
-    }
-}
-
 static void
 run_section6 (BpUpdateOrder order, bp_real out_A[6], bp_real out_B[6])
 {
-  g_autoptr (BpNetwork) net = network_from_text (section6_graph, 1, NULL);
+  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1, NULL);
   const bp_real x[2] = { 1.0, 0.5 }, f[2] = { 1.0, 0.0 };
   gsize rows, cols;
   double loss = bp_network_train_step (net, 1, x, f, 0.1, order);
@@ -149,7 +78,7 @@ test_section6_step (gconstpointer data)
   double A_new[2][3], B_new[2][3];
   bp_real A[6], B[6];
 
-  section6_by_hand (order == BP_UPDATE_SEQUENTIAL, A_new, B_new);
+  bp_test_section6_by_hand (order == BP_UPDATE_SEQUENTIAL, A_new, B_new);
   run_section6 (order, A, B);
   for (int r = 0; r < 2; r++)
     for (int c = 0; c < 3; c++)
@@ -432,7 +361,7 @@ test_model_round_trip (void)
 static void
 test_model_write_failure (void)
 {
-  g_autoptr (BpNetwork) net = network_from_text (section6_graph, 1, NULL);
+  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1, NULL);
   g_autofree char *path = g_build_filename (tmp_dir, "no-such-dir",
                                             "model.yaml", NULL);
   g_autoptr (GError) error = NULL;

@@ -1,6 +1,9 @@
-/* Temporary folders for the unit tests (see testutil.h): made, filled with
- * the files a test writes, and removed again, asserting every step.
+/* Shared by the unit tests (see testutil.h): temporary folders, made,
+ * filled and removed again, asserting every step; and the paper's 2-2-2
+ * network with its step worked out by hand.
  */
+#include <math.h>
+
 #include <glib/gstdio.h>
 
 #include "testutil.h"
@@ -57,4 +60,77 @@ bp_test_fixture_tear_down (BpTestFixture *f, gconstpointer user_data)
   (void) user_data;
   bp_test_dir_remove (f->dir);
   g_free (f->dir);
+}
+
+/* ---- The paper's 2-2-2 network ------------------------------------------ */
+
+const char bp_test_section6_graph[] =
+  "version: 1\n"
+  "network:\n"
+  "  input: 2\n"
+  "  layers:\n"
+  "    - affine: {units: 2, weights: [[0.1, 0.2], [0.3, -0.4]],\n"
+  "               bias: [0.05, -0.02]}\n"
+  "    - relu\n"
+  "    - affine: {units: 2, weights: [[0.5, -0.6], [0.7, 0.8]],\n"
+  "               bias: [0.01, 0.02]}\n"
+  "    - softmax\n"
+  "  loss: binary_cross_entropy\n"
+  "data:\n"
+  "  train: {inputs: [[1.0, 0.5]], targets: [[1, 0]]}\n"
+  "training:\n"
+  "  epochs: 1\n"
+  "  optimizer: {sgd: {lr: 0.1}}\n";
+
+/* The paper's formulas, written out for this network alone: M and D of
+ * equation (8), delta[B | Xi] = -eta M-1 L-1, then C = (M D) B with the
+ * new or the old B, and delta[A | Lambda] = -eta M-2 J_phi(y) L-2. */
+void
+bp_test_section6_by_hand (gboolean sequential, double A_new[2][3],
+                          double B_new[2][3])
+{
+  const double A[2][2] = { { 0.1, 0.2 }, { 0.3, -0.4 } };
+  const double lambda[2] = { 0.05, -0.02 };
+  const double B[2][2] = { { 0.5, -0.6 }, { 0.7, 0.8 } };
+  const double xi[2] = { 0.01, 0.02 };
+  const double x[2] = { 1.0, 0.5 }, f[2] = { 1.0, 0.0 }, eta = 0.1;
+  double y[2], phi[2], z[2], sigma[2], M[2], D[2][2], MD[2], C[2];
+  double J_phi[2];
+
+  for (int j = 0; j < 2; j++)
+    {
+      y[j] = A[j][0] * x[0] + A[j][1] * x[1] + lambda[j];
+      phi[j] = y[j] > 0 ? y[j] : 0.0;
+      J_phi[j] = y[j] > 0 ? 1.0 : 0.0;
+    }
+  for (int k = 0; k < 2; k++)
+    z[k] = B[k][0] * phi[0] + B[k][1] * phi[1] + xi[k];
+  sigma[0] = exp (z[0]) / (exp (z[0]) + exp (z[1]));
+  sigma[1] = exp (z[1]) / (exp (z[0]) + exp (z[1]));
+
+  for (int k = 0; k < 2; k++)
+    M[k] = -0.5 * (f[k] / sigma[k] - (1 - f[k]) / (1 - sigma[k]));
+  D[0][0] = sigma[0] * (1 - sigma[0]);
+  D[0][1] = D[1][0] = -sigma[0] * sigma[1];
+  D[1][1] = sigma[1] * (1 - sigma[1]);
+  for (int k = 0; k < 2; k++)
+    MD[k] = M[0] * D[0][k] + M[1] * D[1][k];
+
+  for (int k = 0; k < 2; k++)
+    {
+      B_new[k][0] = B[k][0] - eta * MD[k] * phi[0];
+      B_new[k][1] = B[k][1] - eta * MD[k] * phi[1];
+      B_new[k][2] = xi[k] - eta * MD[k];
+    }
+
+  for (int j = 0; j < 2; j++)
+    {
+      const double b0j = sequential ? B_new[0][j] : B[0][j];
+      const double b1j = sequential ? B_new[1][j] : B[1][j];
+
+      C[j] = MD[0] * b0j + MD[1] * b1j;
+      A_new[j][0] = A[j][0] - eta * C[j] * J_phi[j] * x[0];
+      A_new[j][1] = A[j][1] - eta * C[j] * J_phi[j] * x[1];
+      A_new[j][2] = lambda[j] - eta * C[j] * J_phi[j];
+    }
 }

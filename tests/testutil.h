@@ -1,5 +1,6 @@
 /* Helpers shared by the unit tests: a temporary folder of one's own, files
- * written into it, and its removal afterwards. Each asserts its success.
+ * written into it, and its removal afterwards, each asserting its
+ * success; and the paper's 2-2-2 network with its step worked by hand.
  */
 #ifndef BP_TESTS_TESTUTIL_H
 #define BP_TESTS_TESTUTIL_H
@@ -27,5 +28,13 @@ void bp_test_dir_remove (const char *dir);
  * g_free). */
 char *bp_test_write_file (const char *dir, const char *name,
                           const char *text);
+
+/* The 2-2-2 network of the paper's sections 5 and 6 with explicit weights,
+ * one sample and binary_cross_entropy, as a graph file's text; and its
+ * one online step worked out by hand from the paper's formulas (the new
+ * [A | Lambda] and [B | Xi]), in sequential or simultaneous order. */
+extern const char bp_test_section6_graph[];
+void bp_test_section6_by_hand (gboolean sequential, double A_new[2][3],
+                               double B_new[2][3]);
 
 #endif /* BP_TESTS_TESTUTIL_H */
