@@ -43,6 +43,13 @@ static const char *const training_keys[] = {
 };
 static const char *const sgd_keys[] = { "lr", NULL };
 static const char *const output_keys[] = { "model", NULL };
+static const char *const solve_keys[] = {
+  "solve", "target", "rule", "lr", "start", "updates", "tolerance", "name",
+  NULL
+};
+/* What solve mode has no use for, at the top level and in output. */
+static const char *const solve_unused_top[] = { "data", NULL };
+static const char *const solve_unused_output[] = { "model", NULL };
 
 static BpMark
 mark_of (const yaml_node_t *node)
@@ -212,6 +219,30 @@ find_value (const Reader *r, const yaml_node_t *map, const char *name,
         }
     }
   return NULL;
+}
+
+/* Refuses the first key of map, in the file's order, that is one of
+ * unused: a key that solve mode has no use for. */
+static gboolean
+refuse_unused (const Reader *r, const yaml_node_t *map,
+               const char *const *unused, GError **error)
+{
+  yaml_node_pair_t *pair;
+
+  for (pair = map->data.mapping.pairs.start;
+       pair < map->data.mapping.pairs.top; pair++)
+    {
+      yaml_node_t *key = node_get (r, pair->key);
+
+      if (is_text (key) && g_strv_contains (unused, scalar_text (key)))
+        {
+          bp_graph_error (error, r->graph, mark_of (key),
+                          "%s is not used when training solves for the "
+                          "input", scalar_text (key));
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* As find_value, for a key that must be there: its absence is reported at
@@ -785,6 +816,128 @@ read_optimizer (const Reader *r, const yaml_node_t *node, GError **error)
                        &graph->learning_rate, error);
 }
 
+/* The starting input: network.input numbers. */
+static gboolean
+read_start (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  g_autoptr (GArray) start = g_array_new (FALSE, FALSE, sizeof (double));
+  gsize i, n;
+
+  if (node->type != YAML_SEQUENCE_NODE || n_items (node) == 0)
+    return expected (r, "start", node, "a list of numbers", error);
+  n = n_items (node);
+  for (i = 0; i < n; i++)
+    {
+      yaml_node_t *item = node_get (r, node->data.sequence.items.start[i]);
+
+      if (!read_number (r, "start", item, start, error))
+        return FALSE;
+    }
+  if (n != graph->input)
+    {
+      bp_graph_error (error, graph, mark_of (node),
+                      "start has %zu number%s; network.input is %zu", n,
+                      n == 1 ? "" : "s", graph->input);
+      return FALSE;
+    }
+  graph->solve_start_mark = mark_of (node);
+  graph->solve_start = g_array_steal (start, NULL);
+  return TRUE;
+}
+
+/* training in solve mode, the shooting of the paper's sections 2 and 3:
+ * the target, the rule that corrects x, where x starts and how often it
+ * is corrected. */
+static gboolean
+read_solve (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  BpGraph *graph = r->graph;
+  const char *where = "in training";
+  const char *name = "x";
+  yaml_node_t *value, *lr_key = NULL;
+  guint64 number = 0;
+
+  if (!refuse_unused (r, node, training_keys, error)
+      || !check_keys (r, node, where, solve_keys, error))
+    return FALSE;
+
+  value = find_value (r, node, "solve", NULL);
+  if (value->type != YAML_SCALAR_NODE
+      || strcmp (scalar_text (value), "input") != 0)
+    return expected (r, "solve", value, "input", error);
+
+  value = require_value (r, node, "target", where, error);
+  if (value == NULL
+      || !read_real (r, "target", value, -INFINITY, INFINITY, "a number",
+                     &graph->solve_target, error))
+    return FALSE;
+  graph->solve_target_mark = mark_of (value);
+
+  value = require_value (r, node, "rule", where, error);
+  if (value == NULL)
+    return FALSE;
+  if (is_text (value) && strcmp (scalar_text (value), "tangent") == 0)
+    graph->solve_rule = BP_SOLVE_TANGENT;
+  else if (is_text (value)
+           && strcmp (scalar_text (value), "gradient_sign") == 0)
+    graph->solve_rule = BP_SOLVE_GRADIENT_SIGN;
+  else
+    return expected (r, "rule", value, "tangent or gradient_sign", error);
+  graph->solve_rule_mark = mark_of (value);
+
+  /* The tangent line of section 2 has one slope to divide by. */
+  if (graph->solve_rule == BP_SOLVE_TANGENT && graph->input != 1)
+    {
+      bp_graph_error (error, graph, graph->solve_rule_mark,
+                      "the tangent rule needs a single input; network.input "
+                      "is %zu (gradient_sign takes several)", graph->input);
+      return FALSE;
+    }
+
+  /* Only gradient_sign has a step to scale. */
+  value = find_value (r, node, "lr", &lr_key);
+  if (graph->solve_rule == BP_SOLVE_TANGENT && value != NULL)
+    {
+      bp_graph_error (error, graph, mark_of (lr_key),
+                      "lr is not used by the tangent rule");
+      return FALSE;
+    }
+  if (graph->solve_rule == BP_SOLVE_GRADIENT_SIGN)
+    {
+      value = require_value (r, node, "lr", where, error);
+      if (value == NULL
+          || !read_real (r, "lr", value, 0, INFINITY, "a positive number",
+                         &graph->solve_lr, error))
+        return FALSE;
+      graph->solve_lr_mark = mark_of (value);
+    }
+
+  value = require_value (r, node, "start", where, error);
+  if (value == NULL || !read_start (r, value, error))
+    return FALSE;
+
+  value = require_value (r, node, "updates", where, error);
+  if (value == NULL
+      || !read_unsigned (r, "updates", value, 1, G_MAXUINT,
+                         "a positive integer", &number, error))
+    return FALSE;
+  graph->solve_updates = (guint) number;
+  graph->solve_updates_mark = mark_of (value);
+
+  value = find_value (r, node, "tolerance", NULL);
+  if (value != NULL
+      && !read_real (r, "tolerance", value, 0, INFINITY,
+                     "a positive number", &graph->solve_tolerance, error))
+    return FALSE;
+
+  value = find_value (r, node, "name", NULL);
+  if (value != NULL && !read_text (r, "name", value, "a name", &name, error))
+    return FALSE;
+  graph->solve_name = g_strdup (name);
+  return TRUE;
+}
+
 static gboolean
 read_training (const Reader *r, const yaml_node_t *node, GError **error)
 {
@@ -792,8 +945,11 @@ read_training (const Reader *r, const yaml_node_t *node, GError **error)
   yaml_node_t *value;
   guint64 number = 0;
 
-  if (!require_mapping (r, "training", node, error)
-      || !check_keys (r, node, "in training", training_keys, error))
+  if (!require_mapping (r, "training", node, error))
+    return FALSE;
+  if (graph->solve)
+    return read_solve (r, node, error);
+  if (!check_keys (r, node, "in training", training_keys, error))
     return FALSE;
 
   value = require_value (r, node, "epochs", "in training", error);
@@ -850,6 +1006,9 @@ read_output (const Reader *r, const yaml_node_t *node, GError **error)
   if (!require_mapping (r, "output", node, error)
       || !check_keys (r, node, "in output", output_keys, error))
     return FALSE;
+  if (r->graph->solve
+      && !refuse_unused (r, node, solve_unused_output, error))
+    return FALSE;
 
   model = find_value (r, node, "model", NULL);
   return model == NULL
@@ -905,9 +1064,22 @@ read_graph (const Reader *r, const yaml_node_t *root, GError **error)
   if (value == NULL || !read_network (r, value, error))
     return FALSE;
 
-  value = require_value (r, root, "data", where, error);
-  if (value == NULL || !read_data (r, value, error))
-    return FALSE;
+  /* Solve mode reads no data: look for it before reading either. */
+  value = find_value (r, root, "training", NULL);
+  graph->solve = value != NULL && value->type == YAML_MAPPING_NODE
+                 && find_value (r, value, "solve", NULL) != NULL;
+
+  if (graph->solve)
+    {
+      if (!refuse_unused (r, root, solve_unused_top, error))
+        return FALSE;
+    }
+  else
+    {
+      value = require_value (r, root, "data", where, error);
+      if (value == NULL || !read_data (r, value, error))
+        return FALSE;
+    }
 
   value = require_value (r, root, "training", where, error);
   if (value == NULL || !read_training (r, value, error))
@@ -1086,6 +1258,8 @@ bp_graph_free (BpGraph *graph)
   spec_clear (&graph->test);
   g_free (graph->optimizer);
   g_free (graph->model_path);
+  g_free (graph->solve_start);
+  g_free (graph->solve_name);
   g_free (graph);
 }
 
@@ -1130,4 +1304,28 @@ bp_graph_get_model_path (const BpGraph *graph)
   g_return_val_if_fail (graph != NULL, NULL);
 
   return graph->model_path;
+}
+
+gboolean
+bp_graph_solves (const BpGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, FALSE);
+
+  return graph->solve;
+}
+
+const char *
+bp_graph_get_solve_name (const BpGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, NULL);
+
+  return graph->solve_name;
+}
+
+double
+bp_graph_get_solve_target (const BpGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL && graph->solve, NAN);
+
+  return graph->solve_target;
 }

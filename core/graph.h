@@ -62,6 +62,15 @@ typedef struct {
   gsize n_output_cols;
 } BpDataSpec;
 
+/* How solve mode corrects the input (the paper's sections 2 and 3). */
+typedef enum {
+  /* x <- x + (f* - f) / f'(x): where the tangent line reaches the
+   * target; one input only. */
+  BP_SOLVE_TANGENT = 1,
+  /* x_j <- x_j + lr s d f / d x_j, s = +1 while f < f*, else -1. */
+  BP_SOLVE_GRADIENT_SIGN = 2
+} BpSolveRule;
+
 struct BpGraph {
   char *path;           /* as given, for messages */
   char *dir;            /* the graph file's folder */
@@ -87,6 +96,23 @@ struct BpGraph {
   BpUpdateOrder update;
   guint64 seed;
   gboolean shuffle;     /* default TRUE */
+
+  /* Solve mode (training: {solve: input, ...}): no data and no parameter
+   * moves; the input is corrected until the chain's single output reaches
+   * the target. The training settings above keep their defaults. */
+  gboolean solve;
+  double solve_target;      /* f* */
+  BpMark solve_target_mark;
+  BpSolveRule solve_rule;
+  BpMark solve_rule_mark;
+  double solve_lr;          /* gradient_sign only; 0 for tangent */
+  BpMark solve_lr_mark;
+  double *solve_start;      /* x at update 0, input numbers */
+  BpMark solve_start_mark;
+  guint solve_updates;
+  BpMark solve_updates_mark;
+  double solve_tolerance;   /* 0 if not given: never stop early */
+  char *solve_name;         /* what to call x when printing; "x" */
 
   char *model_path;     /* resolved against dir; NULL if not given */
 };

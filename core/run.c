@@ -110,6 +110,13 @@ bp_run_new (const BpGraph *graph, GError **error)
 
   g_return_val_if_fail (graph != NULL, NULL);
   run->graph = graph;
+  if (graph->solve)
+    {
+      bp_graph_error (error, graph, graph->solve_rule_mark,
+                      "this graph solves for its input (training.solve); "
+                      "it has no training step");
+      return NULL;
+    }
 
   /* Plugins first: a wrong graph is reported before any data is read. */
   run->net = bp_network_new (graph, MAX (graph->batch, BP_EVAL_CHUNK),

@@ -273,6 +273,23 @@ test_usage_errors (void)
                               "'bpframe explain --help')\n");
 }
 
+/* A graph that solves for its input has no training step to show. */
+static void
+test_solve_graph_refused (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
+                                            "paper", "example1.yaml", NULL);
+  g_autofree char *expected = g_strdup_printf (
+    "bpframe: %s:13:9: this graph solves for its input (training.solve); "
+    "it has no training step\n", path);
+  const char *args[] = { path, NULL };
+  g_auto (Result) r = { 0 };
+
+  run_explain (&r, args);
+  g_assert_cmpstr (r.err, ==, expected);
+  g_assert_cmpint (r.status, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,6 +305,7 @@ main (int argc, char **argv)
   g_test_add_func ("/explain/text/section6-labels", test_text_labels);
   g_test_add_func ("/explain/text/fused", test_fused_shown);
   g_test_add_func ("/explain/usage-errors", test_usage_errors);
+  g_test_add_func ("/explain/solve-graph", test_solve_graph_refused);
 
   status = g_test_run ();
   bp_test_dir_remove (tmp_dir);

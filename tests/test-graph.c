@@ -290,6 +290,95 @@ test_setters (Fixture *f, gconstpointer user_data)
   g_assert_null (bp_graph_get_model_path (graph));
 }
 
+/* Solve mode with every key: no data, and the training settings of
+ * normal mode at their defaults. */
+static void
+test_solve (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+    "version: 1\n"
+    "network:\n"
+    "  input: 2\n"
+    "  layers: [{power: {exponents: [2, 3]}}, sum]\n"
+    "  loss: target\n"
+    "training:\n"
+    "  solve: input\n"
+    "  target: -3.5\n"
+    "  rule: gradient_sign\n"
+    "  lr: 1e-5\n"
+    "  start: [1, -2.5]\n"
+    "  updates: 10000\n"
+    "  tolerance: 1e-9\n"
+    "  name: w\n"
+    "output: {}\n");
+  g_autoptr (BpGraph) graph = NULL;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+
+  g_assert_true (graph->solve);
+  g_assert_true (bp_graph_solves (graph));
+  g_assert_cmpfloat (graph->solve_target, ==, -3.5);
+  g_assert_cmpfloat (bp_graph_get_solve_target (graph), ==, -3.5);
+  assert_mark (graph->solve_target_mark, 8, 11);
+  g_assert_cmpint (graph->solve_rule, ==, BP_SOLVE_GRADIENT_SIGN);
+  assert_mark (graph->solve_rule_mark, 9, 9);
+  g_assert_cmpfloat (graph->solve_lr, ==, 1e-5);
+  assert_mark (graph->solve_lr_mark, 10, 7);
+  g_assert_nonnull (graph->solve_start);
+  g_assert_cmpfloat (graph->solve_start[0], ==, 1.0);
+  g_assert_cmpfloat (graph->solve_start[1], ==, -2.5);
+  assert_mark (graph->solve_start_mark, 11, 10);
+  g_assert_cmpuint (graph->solve_updates, ==, 10000);
+  assert_mark (graph->solve_updates_mark, 12, 12);
+  g_assert_cmpfloat (graph->solve_tolerance, ==, 1e-9);
+  g_assert_cmpstr (graph->solve_name, ==, "w");
+  g_assert_cmpstr (bp_graph_get_solve_name (graph), ==, "w");
+
+  g_assert_cmpint (graph->train.kind, ==, BP_DATA_NONE);
+  g_assert_cmpuint (graph->epochs, ==, 0);
+  g_assert_null (graph->optimizer);
+  g_assert_null (graph->model_path);
+}
+
+/* The smallest solve graph: the tangent rule, no lr, tolerance or name. */
+static void
+test_solve_defaults (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+    "version: 1\n"
+    "network: {input: 1, layers: [{power: {exponents: [2]}}], "
+    "loss: target}\n"
+    "training: {solve: input, target: 8, rule: tangent, start: [3], "
+    "updates: 4}\n");
+  g_autofree char *normal = bp_test_write_file (f->dir, "normal.yaml",
+                                                valid_graph);
+  g_autoptr (BpGraph) graph = NULL;
+  g_autoptr (BpGraph) trains = NULL;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (bp_graph_solves (graph));
+  g_assert_cmpint (graph->solve_rule, ==, BP_SOLVE_TANGENT);
+  g_assert_cmpfloat (graph->solve_target, ==, 8.0);
+  g_assert_cmpfloat (graph->solve_lr, ==, 0.0);
+  g_assert_cmpfloat (graph->solve_start[0], ==, 3.0);
+  g_assert_cmpuint (graph->solve_updates, ==, 4);
+  g_assert_cmpfloat (graph->solve_tolerance, ==, 0.0);
+  g_assert_cmpstr (bp_graph_get_solve_name (graph), ==, "x");
+
+  /* A graph that trains is not in solve mode and has no name for x. */
+  trains = bp_graph_load (normal, &error);
+  g_assert_no_error (error);
+  g_assert_false (bp_graph_solves (trains));
+  g_assert_null (bp_graph_get_solve_name (trains));
+}
+
 static void
 test_missing_file (Fixture *f, gconstpointer user_data)
 {
@@ -314,6 +403,16 @@ test_missing_file (Fixture *f, gconstpointer user_data)
 #define DATA "data:\n  train: {csv: t.csv, label: y}\n"
 #define TRAINING \
   "training:\n  epochs: 5\n  optimizer: {sgd: {lr: 0.1}}\n"
+
+/* A small valid solve graph, for the same. Lines: 1 version, 2-5 network,
+ * 6-11 training (7 solve, 8 target, 9 rule, 10 start, 11 updates). */
+#define SOLVE_NETWORK \
+  "network:\n  input: 1\n  layers: [{power: {exponents: [2]}}]\n" \
+  "  loss: target\n"
+#define SOLVE_HEAD "training:\n  solve: input\n  target: 8\n"
+#define SOLVE SOLVE_HEAD "  rule: tangent\n  start: [3]\n  updates: 4\n"
+#define SOLVE_SIGN(lr) \
+  SOLVE_HEAD "  rule: gradient_sign\n  start: [3]\n  updates: 4\n" lr
 
 /* A mistake, and the message that follows "PATH:". */
 typedef struct {
@@ -544,6 +643,71 @@ static const BadGraph bad_graphs[] = {
   { "csv-empty-path", VERSION NETWORK
     "data:\n  train: {csv: '', label: y}\n" TRAINING,
     "7:16: csv: expected a file path, got ''" },
+
+  /* Solve mode: what it has no use for. */
+  { "solve-data", VERSION SOLVE_NETWORK DATA SOLVE,
+    "6:1: data is not used when training solves for the input" },
+  { "solve-epochs", VERSION SOLVE_NETWORK SOLVE "  epochs: 5\n",
+    "12:3: epochs is not used when training solves for the input" },
+  { "solve-optimizer", VERSION SOLVE_NETWORK
+    "training:\n  optimizer: {sgd: {lr: 0.1}}\n  solve: input\n",
+    "7:3: optimizer is not used when training solves for the input" },
+  { "solve-seed", VERSION SOLVE_NETWORK SOLVE "  seed: 3\n",
+    "12:3: seed is not used when training solves for the input" },
+  { "solve-model", VERSION SOLVE_NETWORK SOLVE "output:\n  model: m.yaml\n",
+    "13:3: model is not used when training solves for the input" },
+  { "solve-tangent-lr", VERSION SOLVE_NETWORK SOLVE "  lr: 0.1\n",
+    "12:3: lr is not used by the tangent rule" },
+  { "solve-tangent-inputs", VERSION
+    "network:\n  input: 2\n  layers: [{power: {exponents: [2, 3]}}, sum]\n"
+    "  loss: target\n" SOLVE,
+    "9:9: the tangent rule needs a single input; network.input is 2 "
+    "(gradient_sign takes several)" },
+  { "solve-unknown", VERSION SOLVE_NETWORK SOLVE "  steps: 3\n",
+    "12:3: unknown key 'steps' in training; expected one of solve, target, "
+    "rule, lr, start, updates, tolerance, name" },
+
+  /* Solve mode: missing keys and wrong values. */
+  { "solve-value", VERSION SOLVE_NETWORK
+    "training:\n  solve: output\n  target: 8\n",
+    "7:10: solve: expected input, got 'output'" },
+  { "solve-missing-target", VERSION SOLVE_NETWORK
+    "training:\n  solve: input\n  rule: tangent\n",
+    "7:3: missing required key 'target' in training" },
+  { "solve-target-word", VERSION SOLVE_NETWORK
+    "training:\n  solve: input\n  target: eight\n",
+    "8:11: target: expected a number, got 'eight'" },
+  { "solve-missing-rule", VERSION SOLVE_NETWORK SOLVE_HEAD,
+    "7:3: missing required key 'rule' in training" },
+  { "solve-rule-word", VERSION SOLVE_NETWORK SOLVE_HEAD "  rule: newton\n",
+    "9:9: rule: expected tangent or gradient_sign, got 'newton'" },
+  { "solve-missing-lr", VERSION SOLVE_NETWORK SOLVE_SIGN (""),
+    "7:3: missing required key 'lr' in training" },
+  { "solve-lr-zero", VERSION SOLVE_NETWORK SOLVE_SIGN ("  lr: 0\n"),
+    "12:7: lr: expected a positive number, got '0'" },
+  { "solve-missing-start", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  updates: 4\n",
+    "7:3: missing required key 'start' in training" },
+  { "solve-start-scalar", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  start: 3\n",
+    "10:10: start: expected a list of numbers, got '3'" },
+  { "solve-start-word", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  start: [x]\n",
+    "10:11: start: expected a number, got 'x'" },
+  { "solve-start-width", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  start: [3, 4]\n",
+    "10:10: start has 2 numbers; network.input is 1" },
+  { "solve-missing-updates", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  start: [3]\n",
+    "7:3: missing required key 'updates' in training" },
+  { "solve-updates-zero", VERSION SOLVE_NETWORK
+    SOLVE_HEAD "  rule: tangent\n  start: [3]\n  updates: 0\n",
+    "11:12: updates: expected a positive integer, got '0'" },
+  { "solve-tolerance-negative", VERSION SOLVE_NETWORK SOLVE
+    "  tolerance: -1\n",
+    "12:14: tolerance: expected a positive number, got '-1'" },
+  { "solve-name-empty", VERSION SOLVE_NETWORK SOLVE "  name: ''\n",
+    "12:9: name: expected a name, got ''" },
 };
 
 static void
@@ -581,6 +745,10 @@ main (int argc, char *argv[])
               test_setters, bp_test_fixture_tear_down);
   g_test_add ("/graph/missing-file", Fixture, NULL, bp_test_fixture_set_up,
               test_missing_file, bp_test_fixture_tear_down);
+  g_test_add ("/graph/solve", Fixture, NULL, bp_test_fixture_set_up,
+              test_solve, bp_test_fixture_tear_down);
+  g_test_add ("/graph/solve-defaults", Fixture, NULL, bp_test_fixture_set_up,
+              test_solve_defaults, bp_test_fixture_tear_down);
   for (i = 0; i < G_N_ELEMENTS (bad_graphs); i++)
     {
       g_autofree char *name = g_strdup_printf ("/graph/bad/%s",

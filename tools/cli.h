@@ -21,6 +21,15 @@ int bp_cli_fail (const GError *error);
  * and returns NULL (the caller exits BP_EXIT_USAGE). */
 BpGraph *bp_cli_load_graph (const char *path);
 
+/* Room for any number bp_cli_format_real writes. */
+#define BP_CLI_REAL_SIZE G_ASCII_DTOSTR_BUF_SIZE
+
+/* Writes value into buffer (BP_CLI_REAL_SIZE bytes) as the shortest of
+ * its %.15g, %.16g and %.17g forms that reads back as exactly value, in
+ * the C locale, and returns buffer: 8.000000000000002, where %.17g gives
+ * 8.0000000000000018. */
+const char *bp_cli_format_real (double value, char *buffer);
+
 /* The commands: argv[0] is the command's name. */
 int bp_cmd_run (int argc, char **argv);
 int bp_cmd_explain (int argc, char **argv);

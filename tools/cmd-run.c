@@ -1,5 +1,6 @@
 /* bpframe run: trains the network a graph file describes, printing one
- * line per epoch and a summary, and writes the model file.
+ * line per epoch and a summary, and writes the model file; or, for a graph
+ * in solve mode, prints each iterate of the input it solves for.
  */
 #include <math.h>
 #include <string.h>
@@ -70,6 +71,78 @@ print_summary (const RunProgress *progress, BpRun *run,
     g_print ("model written to %s\n", model_path);
 }
 
+/* ---- Solve mode ---------------------------------------------------------- */
+
+typedef struct {
+  gboolean quiet;
+  const char *name;
+  guint update;
+  GString *input; /* the last iterate's x, as printed */
+  char f[BP_CLI_REAL_SIZE];
+} SolveProgress;
+
+/* "x = 3" for one input, "x = (1.5, 2)" for several. */
+static void
+format_input (GString *out, const char *name, gsize n, const bp_real *x)
+{
+  char number[BP_CLI_REAL_SIZE];
+
+  g_string_printf (out, "%s = %s", name, n > 1 ? "(" : "");
+  for (gsize j = 0; j < n; j++)
+    g_string_append_printf (out, "%s%s", j > 0 ? ", " : "",
+                            bp_cli_format_real (x[j], number));
+  if (n > 1)
+    g_string_append_c (out, ')');
+}
+
+static gboolean
+print_iterate (const BpSolveReport *report, gpointer user_data)
+{
+  SolveProgress *progress = user_data;
+
+  progress->update = report->update;
+  format_input (progress->input, progress->name, report->n_in,
+                report->input);
+  bp_cli_format_real (report->f, progress->f);
+  if (!progress->quiet)
+    g_print ("update %u  %s  f = %s\n", report->update,
+             progress->input->str, progress->f);
+  return TRUE;
+}
+
+/* Solve mode has no epochs, seed, model or update order: an option that
+ * sets one would be silently ignored, so it is refused. */
+static int
+run_solve (const BpGraph *graph, gboolean quiet, const char *option)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) input = g_string_new (NULL);
+  char target[BP_CLI_REAL_SIZE];
+  SolveProgress progress = { 0 };
+
+  if (option != NULL)
+    {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "%s is not used when training solves for the input",
+                   option);
+      return bp_cli_fail (error);
+    }
+
+  progress.quiet = quiet;
+  progress.name = bp_graph_get_solve_name (graph);
+  progress.input = input;
+  if (!bp_solve (graph, print_iterate, &progress, &error))
+    return bp_cli_fail (error);
+
+  g_print ("after %u update%s: %s  f = %s (target %s)\n", progress.update,
+           progress.update == 1 ? "" : "s", progress.input->str,
+           progress.f,
+           bp_cli_format_real (bp_graph_get_solve_target (graph), target));
+  return BP_EXIT_OK;
+}
+
+/* ---- The command --------------------------------------------------------- */
+
 int
 bp_cmd_run (int argc, char **argv)
 {
@@ -95,7 +168,7 @@ bp_cmd_run (int argc, char **argv)
       "Use this update order instead of the graph's: sequential (the "
       "paper's) or simultaneous", "ORDER" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "Print only errors", NULL },
+      "Print only errors (and, in solve mode, the last line)", NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -103,7 +176,10 @@ bp_cmd_run (int argc, char **argv)
   g_option_context_set_summary (context,
     "Trains the network GRAPH.yaml describes on its data, printing one line "
     "per epoch\n(the mean training loss, the test accuracy, the time) and "
-    "a summary, then\nwrites the trained parameters to the model file.");
+    "a summary, then\nwrites the trained parameters to the model file.\n"
+    "\n"
+    "A graph in solve mode (training: {solve: input, ...}) trains nothing: "
+    "it\nprints each iterate of the input it solves for, then the last.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return bp_cli_fail (error);
@@ -141,6 +217,12 @@ bp_cmd_run (int argc, char **argv)
   graph = bp_cli_load_graph (argv[1]);
   if (graph == NULL)
     return BP_EXIT_USAGE;
+  if (bp_graph_solves (graph))
+    return run_solve (graph, quiet,
+                      epochs > 0 ? "--epochs"
+                      : seed >= 0 ? "--seed"
+                      : model != NULL ? "--model"
+                      : update != NULL ? "--update" : NULL);
   if (epochs > 0)
     bp_graph_set_epochs (graph, (guint) epochs);
   if (seed >= 0)

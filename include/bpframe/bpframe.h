@@ -57,6 +57,14 @@ void bp_graph_set_model_path (BpGraph *graph, const char *model_path);
 void bp_graph_set_update (BpGraph *graph, BpUpdateOrder update);
 const char *bp_graph_get_model_path (const BpGraph *graph);
 
+/* Solve mode (training: {solve: input, ...}; see bp_solve): whether the
+ * graph solves for the input, what to call the input when printing
+ * (training.name, "x" by default; NULL outside solve mode) and the target
+ * f* its single output must reach. */
+gboolean bp_graph_solves (const BpGraph *graph);
+const char *bp_graph_get_solve_name (const BpGraph *graph);
+double bp_graph_get_solve_target (const BpGraph *graph);
+
 /* ---- Data sets ---------------------------------------------------------- */
 
 /* n samples: inputs X (n x n_in) and targets F (n x n_out), row-major.
@@ -141,6 +149,33 @@ gboolean bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
 
 /* Writes the model file atomically (a temporary then a rename). */
 gboolean bp_run_save_model (BpRun *run, const char *path, GError **error);
+
+/* ---- Solving for the input (the paper's sections 2 and 3) --------------- */
+
+/* One iterate: x after update updates (update 0 is the start) and the
+ * chain's output f there. input (n_in numbers) is valid only during the
+ * call. */
+typedef struct {
+  guint update;
+  gsize n_in;
+  const bp_real *input;
+  double f;
+} BpSolveReport;
+
+/* Called for every iterate, the start and the last included; returning
+ * FALSE stops the solve early (not an error). */
+typedef gboolean (*BpSolveFunc) (const BpSolveReport *report,
+                                 gpointer user_data);
+
+/* Shoots the graph's start through the chain and corrects it from
+ * d f / d x, carried back through every layer, by the graph's rule, for
+ * its number of updates or until |f - f*| <= its tolerance. The graph
+ * must be in solve mode. The network must give one output and its loss
+ * the residual sigma - f* (the target plugin), else BP_ERROR_GRAPH at the
+ * loss. Fails with BP_ERROR_FAILED when f, x or the derivative stops
+ * being finite, or when the tangent rule meets a derivative of 0. */
+gboolean bp_solve (const BpGraph *graph, BpSolveFunc on_iterate,
+                   gpointer user_data, GError **error);
 
 /* ---- Explaining one step ------------------------------------------------ */
 
