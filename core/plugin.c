@@ -3,6 +3,7 @@
  * symbols), and its descriptor is checked before anything calls into it.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -128,6 +129,13 @@ bp_plugin_list (const char *const *search_path)
 
 /* ---- Loading ------------------------------------------------------------- */
 
+/* The descriptor's size in each ABI version this core loads: each version
+ * ends where the next one's first member begins. */
+static const size_t descriptor_sizes[BP_ABI_VERSION + 1] = {
+  [1] = offsetof (BpPlugin, forward_train),
+  [2] = sizeof (BpPlugin),
+};
+
 static gboolean
 is_bare_name (const char *name)
 {
@@ -251,20 +259,22 @@ open_plugin_file (const char *file, GError **error)
                    BP_PLUGIN_ENTRY_SYMBOL);
       return NULL;
     }
-  if (d->abi_version != BP_ABI_VERSION)
+  if (d->abi_version < BP_ABI_VERSION_OLDEST
+      || d->abi_version > BP_ABI_VERSION)
     {
       g_set_error (error, BP_ERROR, BP_ERROR_PLUGIN,
                    "%s was built for plugin ABI version %u; this bpframe "
-                   "loads version %u", file, d->abi_version,
+                   "loads versions %u to %u", file, d->abi_version,
+                   (unsigned) BP_ABI_VERSION_OLDEST,
                    (unsigned) BP_ABI_VERSION);
       return NULL;
     }
-  if (d->struct_size != sizeof (BpPlugin))
+  if (d->struct_size != descriptor_sizes[d->abi_version])
     {
       g_set_error (error, BP_ERROR, BP_ERROR_PLUGIN,
                    "%s: its descriptor has %u bytes; ABI version %u has %zu",
-                   file, d->struct_size, (unsigned) BP_ABI_VERSION,
-                   sizeof (BpPlugin));
+                   file, d->struct_size, d->abi_version,
+                   descriptor_sizes[d->abi_version]);
       return NULL;
     }
   if (d->real_size != sizeof (bp_real))
@@ -276,10 +286,13 @@ open_plugin_file (const char *file, GError **error)
                                                            : "float");
       return NULL;
     }
-  if (!check_descriptor (d, file, error))
+  /* Members past the plugin's own size stay zero: absent. */
+  memcpy (&plugin->desc_copy, d, d->struct_size);
+  plugin->desc = &plugin->desc_copy;
+  plugin->abi_version = d->abi_version;
+  if (!check_descriptor (plugin->desc, file, error))
     return NULL;
 
-  plugin->desc = d;
   g_debug ("loaded plugin %s from %s", d->name, file);
   return g_steal_pointer (&plugin);
 }

@@ -11,8 +11,13 @@
 
 typedef struct {
   GModule *module;
+  /* The plugin's descriptor, copied into the current layout: members a
+   * plugin built against an older ABI version lacks are NULL or 0, so the
+   * core reads every member without asking which version it came from. */
   const BpPlugin *desc;
-  char *file;        /* the file it was loaded from */
+  BpPlugin desc_copy;
+  guint32 abi_version;  /* the version the plugin was built against */
+  char *file;           /* the file it was loaded from */
 } BpLoadedPlugin;
 
 /* The folders searched for a bare name, in order: graph_dirs (may be
@@ -24,8 +29,9 @@ char **bp_plugin_search_path (const char *const *graph_dirs);
 /* Loads a plugin by bare name ([A-Za-z0-9_-]+, searched as NAME.so along
  * search_path) or by a path ending in ".so". Errors (BP_ERROR_PLUGIN):
  * not found (naming the folders searched and the plugins they hold), not
- * a bpframe plugin (naming the missing symbol), another ABI version or
- * number type (naming both), a malformed descriptor (a layer without
+ * a bpframe plugin (naming the missing symbol), an ABI version this core
+ * does not know or another number type (naming both), a descriptor whose
+ * size is not its version's, a malformed descriptor (a layer without
  * forward or jacobian, parameters without local_L and update, a loss
  * without value or gradient). A bad name is BP_ERROR_GRAPH. */
 BpLoadedPlugin *bp_plugin_load (const char *name,

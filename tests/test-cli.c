@@ -175,6 +175,24 @@ test_new_layer_plugin (void)
   g_assert_cmpint (r.status, ==, 0);
 }
 
+/* A plugin built against the version 1 header (kept in tests/abi/v1), whose
+ * descriptor ends before forward_train, still loads and trains. */
+static void
+test_older_abi_plugin (void)
+{
+  g_autofree char *text = graph_text ("    - affine: {units: 4}\n"
+                                      "    - softsign_v1\n"
+                                      "    - affine: {units: 2}\n"
+                                      "    - softmax\n",
+                                      "cross_entropy", xor_data);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "v1.yaml", text);
+  g_auto (Result) r = { 0 };
+
+  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "-q", path, NULL);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_cmpint (r.status, ==, 0);
+}
+
 /* The example graphs with three and four hidden layers train as they
  * are (for two epochs here). */
 static void
@@ -219,7 +237,8 @@ test_help_and_version (void)
 
   run_bpframe (&version, NULL, "--version", NULL);
   g_assert_cmpint (version.status, ==, 0);
-  g_assert_cmpstr (version.out, ==, "bpframe 0.1.0 (plugin ABI 1)\n");
+  g_assert_cmpstr (version.out, ==, "bpframe 0.1.0 (plugin ABI 2; loads "
+                                    "plugins of ABI 1 to 2)\n");
 
   run_bpframe (&none, NULL, NULL);
   g_assert_cmpint (none.status, ==, 2);
@@ -318,7 +337,8 @@ test_plugin_other_abi (void)
   g_autofree char *text = graph_text ("    - abi_future\n", "mse", xor_data);
   g_autofree char *expected = g_strdup_printf (
     "bpframe: %%s:5:7: %s/abi_future.so was built for plugin ABI version "
-    "2; this bpframe loads version 1\n", g_getenv ("BP_TEST_PLUGINDIR"));
+    "3; this bpframe loads versions 1 to 2\n",
+    g_getenv ("BP_TEST_PLUGINDIR"));
 
   expect_run_error (text, 1, expected);
 }
@@ -520,6 +540,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/trains", test_run_trains_and_writes_model);
   g_test_add_func ("/cli/run/new-layer-plugin", test_new_layer_plugin);
   g_test_add_func ("/cli/run/deep-configs", test_deep_configs);
+  g_test_add_func ("/cli/run/older-abi-plugin", test_older_abi_plugin);
   g_test_add_func ("/cli/help-and-version", test_help_and_version);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
   g_test_add_func ("/cli/bad/units", test_units_zero_or_negative);

@@ -62,7 +62,8 @@ command_top (int argc, char **argv)
 
   if (version)
     {
-      g_print ("bpframe %s (plugin ABI %d)\n", BP_VERSION_STRING,
+      g_print ("bpframe %s (plugin ABI %d; loads plugins of ABI %d to %d)\n",
+               BP_VERSION_STRING, BP_ABI_VERSION, BP_ABI_VERSION_OLDEST,
                BP_ABI_VERSION);
       return BP_EXIT_OK;
     }

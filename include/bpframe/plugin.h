@@ -29,11 +29,12 @@
 extern "C" {
 #endif
 
-/* Version 1 is the first. A later version only appends members to the
- * structures below and bumps this number; the core keeps loading plugins
- * built against every version it knows, reading struct_size to see which
- * members they have. */
-#define BP_ABI_VERSION 1
+/* Version 1 is the first; version 2 appended forward_train. A later
+ * version only appends members to BpPlugin and bumps this number; the core
+ * keeps loading plugins built against every version it knows, reading
+ * struct_size to see which members they have (those they lack are NULL). */
+#define BP_ABI_VERSION 2
+#define BP_ABI_VERSION_OLDEST 1
 
 /* The number type of every buffer. A plugin records the size it was built
  * with in its descriptor; the core refuses one built for another type. */
@@ -245,11 +246,32 @@ typedef struct BpPlugin {
    * refused bad parameters, so it cannot fail. */
   void (*init_params) (void *state, const BpLayerConfig *config,
                        bp_real *P);
+
+  /* Version 1 ends here; version 2 appends what follows. */
+
+  /* Layer, optional: forward while training, for a layer that behaves
+   * otherwise while it learns (dropout); training steps use it when
+   * present, and forward otherwise, while evaluation always uses forward.
+   * rng is the run's training stream for host->random_uniform and
+   * host->random_normal, valid for the call. Afterwards, until the next
+   * forward or forward_train of this instance, the core passes to
+   * jacobian, local_L, jacobian_product and update_batch only this call's
+   * X and Y, or rows of them, so that the layer may keep what it drew
+   * (a mask) and find a row by its place in Y. */
+  void (*forward_train) (void *state, const bp_real *P, size_t n,
+                         const bp_real *X, bp_real *Y, void *rng);
 } BpPlugin;
 
-/* Pinned: a change of layout without a new version breaks every plugin. */
-_Static_assert (sizeof (void *) != 8 || sizeof (BpPlugin) == 168,
-                "BpPlugin version 1 layout changed: bump BP_ABI_VERSION");
+/* The descriptor's size in each version (on LP64 platforms), pinned: a
+ * change of layout without a new version would break every plugin. */
+#define BP_PLUGIN_SIZE_V1 168
+#define BP_PLUGIN_SIZE_V2 176
+_Static_assert (sizeof (void *) != 8
+                || sizeof (BpPlugin) == BP_PLUGIN_SIZE_V2,
+                "BpPlugin layout changed: bump BP_ABI_VERSION");
+_Static_assert (sizeof (void *) != 8
+                || offsetof (BpPlugin, forward_train) == BP_PLUGIN_SIZE_V1,
+                "BpPlugin's version 1 members moved");
 
 /* The entry symbol every plugin exports. */
 #define BP_PLUGIN_ENTRY_SYMBOL "bp_plugin_entry"
