@@ -43,8 +43,7 @@ record_forward (BpExplain *ex, BpNetwork *net)
       BpLayer *layer = &net->layers[i];
       BpExplainLayer *rec = &ex->layers[i];
 
-      layer->plugin->desc->forward (layer->state, layer->P, 1, input,
-                                    net->outputs[i]);
+      bp_layer_forward (net, layer, 1, input, net->outputs[i], TRUE);
       rec->plugin = layer->plugin->desc->name;
       rec->n_in = layer->n_in;
       rec->n_out = layer->n_out;

@@ -352,12 +352,15 @@ bp_network_new (const BpGraph *graph, gsize max_batch, GError **error)
   search_path = bp_plugin_search_path ((const char *const *)
                                        graph->plugin_path);
 
-  /* The initial weights draw from their own stream of the seed, so that
-   * adding a shuffle or a split never changes them. */
+  /* The initial weights draw from their own stream of the seed, and
+   * training (dropout's masks) from another, so that adding a shuffle, a
+   * split or a dropout layer never changes the others' numbers. */
   seed[0] = (guint32) graph->seed;
   seed[1] = (guint32) (graph->seed >> 32);
   seed[2] = 1;
   rng = g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
+  seed[2] = 3;
+  net->train_rng = g_rand_new_with_seed_array (seed, G_N_ELEMENTS (seed));
 
   net->max_batch = max_batch;
   net->n_in = graph->input;
@@ -427,6 +430,8 @@ bp_network_free (BpNetwork *net)
   g_free (net->G_in);
   g_free (net->J);
   g_free (net->L);
+  if (net->train_rng != NULL)
+    g_rand_free (net->train_rng);
   g_free (net);
 }
 
@@ -477,17 +482,27 @@ layer_input (const BpNetwork *net, gsize i)
   return i == 0 ? net->batch_input : net->outputs[i - 1];
 }
 
+/* One layer's forward pass; while training, its forward_train when it has
+ * one (dropout draws its mask there). */
+void
+bp_layer_forward (BpNetwork *net, BpLayer *layer, gsize n, const bp_real *X,
+                  bp_real *Y, gboolean training)
+{
+  const BpPlugin *d = layer->plugin->desc;
+
+  if (training && d->forward_train != NULL)
+    d->forward_train (layer->state, layer->P, n, X, Y, net->train_rng);
+  else
+    d->forward (layer->state, layer->P, n, X, Y);
+}
+
 static const bp_real *
-run_forward (BpNetwork *net, gsize n, const bp_real *X)
+run_forward (BpNetwork *net, gsize n, const bp_real *X, gboolean training)
 {
   net->batch_input = X;
   for (gsize i = 0; i < net->n_layers; i++)
-    {
-      BpLayer *layer = &net->layers[i];
-
-      layer->plugin->desc->forward (layer->state, layer->P, n,
-                                    layer_input (net, i), net->outputs[i]);
-    }
+    bp_layer_forward (net, &net->layers[i], n, layer_input (net, i),
+                      net->outputs[i], training);
   return net->outputs[net->n_layers - 1];
 }
 
@@ -497,7 +512,7 @@ bp_network_forward (BpNetwork *net, gsize n, const bp_real *X,
 {
   g_return_if_fail (n <= net->max_batch);
 
-  memcpy (sigma, run_forward (net, n, X), n * net->n_out * sizeof *sigma);
+  memcpy (sigma, run_forward (net, n, X, FALSE), n * net->n_out * sizeof *sigma);
 }
 
 /* ---- Backward ------------------------------------------------------------ */
@@ -581,7 +596,7 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   g_return_val_if_fail (n > 0 && n <= net->max_batch, NAN);
 
   /* Forward: shoot the batch through the chain. */
-  sigma = run_forward (net, n, X);
+  sigma = run_forward (net, n, X, TRUE);
   loss_sum = loss->loss_value (net->loss_state, n, sigma, F);
 
   /* The start of the chain: M = d loss / d sigma for each sample, or,
@@ -646,7 +661,7 @@ bp_network_input_gradient (BpNetwork *net, const bp_real *x,
                            bp_real *grad)
 {
   const BpPlugin *loss = net->loss->desc;
-  const bp_real *sigma = run_forward (net, 1, x);
+  const bp_real *sigma = run_forward (net, 1, x, FALSE);
   double value = loss->loss_value (net->loss_state, 1, sigma, f);
   gssize first = (gssize) net->n_layers - 1;
 
@@ -701,7 +716,8 @@ bp_network_evaluate (BpNetwork *net, const BpDataset *data,
       gsize n = MIN (net->max_batch, data->n - start);
       const bp_real *F = data->F + start * data->n_out;
       const bp_real *sigma = run_forward (net, n,
-                                          data->X + start * data->n_in);
+                                          data->X + start * data->n_in,
+                                          FALSE);
 
       loss_sum += loss->loss_value (net->loss_state, n, sigma, F);
       for (gsize s = 0; s < n; s++)

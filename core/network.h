@@ -41,7 +41,12 @@ struct BpNetwork {
   bp_real *G, *G_in;           /* the carried row vectors m, one per row */
   bp_real *J;                  /* an explicit jacobian, for fallbacks */
   bp_real *L;                  /* an explicit L, for fallbacks */
+  GRand *train_rng;            /* for forward_train (dropout's masks) */
 };
+
+/* Layer's forward pass on n rows, with forward_train while training. */
+void bp_layer_forward (BpNetwork *net, BpLayer *layer, gsize n,
+                       const bp_real *X, bp_real *Y, gboolean training);
 
 /* For one sample x with target f: writes sigma (n_out) and
  * d loss / d x (n_in), and returns the loss. Nothing is updated. */
