@@ -236,6 +236,50 @@ test_fused_matches_explicit (void)
     assert_close (fused->params[j], explicit->params[j], 1e-12);
 }
 
+/* A dropout layer changes training steps only: evaluation gives the same
+ * sigma every time, and two networks from the same seed take the same
+ * steps, masks included, bit for bit. */
+static void
+test_dropout_in_the_chain (void)
+{
+  const char *text = "version: 1\n"
+                     "network:\n"
+                     "  input: 3\n"
+                     "  layers:\n"
+                     "    - affine: {units: 16}\n"
+                     "    - relu\n"
+                     "    - dropout: {rate: 0.5}\n"
+                     "    - affine: {units: 2}\n"
+                     "    - softmax\n"
+                     "  loss: cross_entropy\n"
+                     "data:\n"
+                     "  train: {inputs: [[0, 0, 0]], targets: [[1, 0]]}\n"
+                     "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}},"
+                     " seed: 4}\n";
+  const bp_real F[3 * 2] = { 1, 0, 0, 1, 1, 0 };
+  g_autoptr (BpNetwork) a = network_from_text (text, 4, NULL);
+  g_autoptr (BpNetwork) b = network_from_text (text, 4, NULL);
+  bp_real first[3 * 2], again[3 * 2];
+  gsize dropped = 0;
+
+  bp_network_forward (a, 3, chain_X, first);
+  bp_network_forward (a, 3, chain_X, again);
+  g_assert_cmpmem (first, sizeof first, again, sizeof again);
+
+  for (int step = 0; step < 5; step++)
+    {
+      bp_network_train_step (a, 3, chain_X, F, 0.1, BP_UPDATE_SIMULTANEOUS);
+      bp_network_train_step (b, 3, chain_X, F, 0.1, BP_UPDATE_SIMULTANEOUS);
+    }
+  g_assert_cmpmem (a->params, a->n_params * sizeof (bp_real), b->params,
+                   b->n_params * sizeof (bp_real));
+
+  /* The last training pass really dropped some of the 48 outputs. */
+  for (gsize j = 0; j < 3 * 16; j++)
+    dropped += a->outputs[2][j] == 0 && a->outputs[1][j] != 0;
+  g_assert_cmpuint (dropped, >, 5);
+}
+
 /* ---- Determinism and the model file -------------------------------------- */
 
 static const char iris_graph[] =
@@ -399,6 +443,7 @@ main (int argc, char **argv)
   g_test_add_func ("/network/chain/fused-matches-explicit",
                    test_fused_matches_explicit);
   g_test_add_func ("/network/determinism", test_same_seed_same_bits);
+  g_test_add_func ("/network/dropout", test_dropout_in_the_chain);
   g_test_add_func ("/network/model/round-trip", test_model_round_trip);
   g_test_add_func ("/network/model/write-failure", test_model_write_failure);
 

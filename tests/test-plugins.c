@@ -945,6 +945,88 @@ test_power_errors (void)
                            "exponents is required (one per input)", NULL);
 }
 
+/* Dropout: the identity in evaluation; while training each entry is kept
+ * and scaled by 1 / (1 - rate), or zeroed, the same way for the same seed,
+ * and its explicit jacobian (found row by row) and fast form follow the
+ * mask drawn. */
+static void
+test_dropout (void)
+{
+  enum { ROWS = 4, N = 50 };
+  const BpArg args[] = { { .name = "rate", .type = BP_ARG_REAL,
+                           .real = 0.25 } };
+  const BpArg bad[] = { { .name = "rate", .type = BP_ARG_REAL, .real = 1 } };
+  Layer *drop = layer_new ("dropout", "BP_BUILD_PLUGINDIR", N, args, 1, 1);
+  Layer *twin = layer_new ("dropout", "BP_BUILD_PLUGINDIR", N, args, 1, 1);
+  GRand *rng = g_rand_new_with_seed (7), *same = g_rand_new_with_seed (7);
+  bp_real X[ROWS * N], Y[ROWS * N], Y_twin[ROWS * N], G[ROWS * N];
+  bp_real G_in[ROWS * N], J[N * N];
+  const bp_real keep = (bp_real) (1.0 / 0.75);
+  BpLayerShape shape;
+  BpError err;
+  void *state = NULL;
+  gsize zeros = 0;
+
+  for (gsize j = 0; j < ROWS * N; j++)
+    {
+      X[j] = 0.5 + 0.01 * (double) j;
+      G[j] = 1.0 - 0.003 * (double) j;
+    }
+
+  /* Evaluation: y = x exactly. */
+  drop->d->forward (drop->state, NULL, ROWS, X, Y);
+  g_assert_cmpmem (X, sizeof X, Y, sizeof Y);
+
+  /* Training: every entry zeroed or scaled; about a quarter zeroed. */
+  drop->d->forward_train (drop->state, NULL, ROWS, X, Y, rng);
+  for (gsize j = 0; j < ROWS * N; j++)
+    {
+      zeros += Y[j] == 0;
+      if (Y[j] != 0)
+        g_assert_cmpfloat (Y[j], ==, X[j] * keep);
+    }
+  g_assert_cmpuint (zeros, >, 25);
+  g_assert_cmpuint (zeros, <, 75);
+
+  /* The explicit jacobian of each row is diag of its gains, and the fast
+   * form applies the same gains. */
+  drop->d->jacobian_product (drop->state, NULL, ROWS, X, Y, G, G_in);
+  for (gsize r = 0; r < ROWS; r++)
+    {
+      drop->d->jacobian (drop->state, NULL, X + r * N, Y + r * N, J);
+      for (gsize k = 0; k < N; k++)
+        for (gsize j = 0; j < N; j++)
+          {
+            bp_real gain = Y[r * N + k] == 0 ? 0 : keep;
+
+            g_assert_cmpfloat (J[k * N + j], ==, k == j ? gain : 0);
+          }
+      for (gsize k = 0; k < N; k++)
+        g_assert_cmpfloat (G_in[r * N + k], ==, G[r * N + k] * J[k * N + k]);
+    }
+
+  /* The same seed draws the same mask. */
+  twin->d->forward_train (twin->state, NULL, ROWS, X, Y_twin, same);
+  g_assert_cmpmem (Y, sizeof Y, Y_twin, sizeof Y_twin);
+
+  /* After an evaluation pass the jacobian is the identity again. */
+  drop->d->forward (drop->state, NULL, ROWS, X, Y);
+  drop->d->jacobian (drop->state, NULL, X, Y, J);
+  for (gsize k = 0; k < N; k++)
+    g_assert_cmpfloat (J[k * N + k], ==, 1);
+
+  g_assert_cmpint (layer_try_init (drop->d, N, bad, 1, 1, &state, &shape,
+                                   &err), ==, -1);
+  g_assert_cmpstr (err.message, ==,
+                   "rate must be at least 0 and below 1, got 1");
+  g_assert_cmpstr (err.param, ==, "rate");
+
+  g_rand_free (rng);
+  g_rand_free (same);
+  layer_free (drop);
+  layer_free (twin);
+}
+
 static void
 test_sum_values (void)
 {
@@ -1084,6 +1166,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plugins/power/values", test_power_values);
   g_test_add_func ("/plugins/power/errors", test_power_errors);
   g_test_add_func ("/plugins/sum/values", test_sum_values);
+  g_test_add_func ("/plugins/dropout", test_dropout);
   g_test_add_func ("/plugins/target", test_target);
   g_test_add_func ("/plugins/chain/paper-examples", test_paper_chains);
 
