@@ -7,8 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "blas.h"
 #include "network.h"
 
 /* ---- Building ------------------------------------------------------------ */
@@ -562,10 +561,8 @@ carry_back (BpNetwork *net, gsize i, gsize n)
       {
         d->jacobian (layer->state, layer->P, X + s * layer->n_in,
                      Y + s * layer->n_out, net->J);
-        cblas_dgemv (CblasRowMajor, CblasTrans, (blasint) layer->n_out,
-                     (blasint) layer->n_in, 1.0, net->J,
-                     (blasint) layer->n_in, net->G + s * layer->n_out, 1,
-                     0.0, net->G_in + s * layer->n_in, 1);
+        bp_row_times (net->G + s * layer->n_out, net->J, layer->n_out,
+                      layer->n_in, net->G_in + s * layer->n_in);
       }
 
   swap = net->G;

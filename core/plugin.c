@@ -7,23 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cblas.h>
-
+#include "blas.h"
 #include "plugin.h"
 
 /* ---- The host table ------------------------------------------------------ */
-
-static void
-host_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
-           size_t k, bp_real alpha, const bp_real *a, size_t lda,
-           const bp_real *b, size_t ldb, bp_real beta, bp_real *c,
-           size_t ldc)
-{
-  cblas_dgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-               trans_b ? CblasTrans : CblasNoTrans, (blasint) m,
-               (blasint) n, (blasint) k, alpha, a, (blasint) lda, b,
-               (blasint) ldb, beta, c, (blasint) ldc);
-}
 
 static double
 host_random_uniform (void *rng)
@@ -44,7 +31,7 @@ host_random_normal (void *rng)
 
 static const BpHost host = {
   .struct_size = sizeof (BpHost),
-  .gemm = host_gemm,
+  .gemm = bp_gemm,
   .random_uniform = host_random_uniform,
   .random_normal = host_random_normal,
 };

@@ -1,0 +1,89 @@
+/* Matrix products in bp_real over cblas. A GEMM call costs far more than
+ * its arithmetic when one dimension is 1, as it is at every step of the
+ * paper's online algorithm (batch 1): a single row or column goes to the
+ * matrix-vector routine, a single inner dimension to the rank-1 update.
+ */
+#include <string.h>
+
+#include <cblas.h>
+
+#include "blas.h"
+
+/* The routines of the build's precision. */
+#if defined(BP_REAL_FLOAT)
+#define GEMM cblas_sgemm
+#define GEMV cblas_sgemv
+#define GER cblas_sger
+#else
+#define GEMM cblas_dgemm
+#define GEMV cblas_dgemv
+#define GER cblas_dger
+#endif
+
+static enum CBLAS_TRANSPOSE
+op (BpTranspose t)
+{
+  return t == BP_TRANS ? CblasTrans : CblasNoTrans;
+}
+
+void
+bp_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
+         size_t k, bp_real alpha, const bp_real *a, size_t lda,
+         const bp_real *b, size_t ldb, bp_real beta, bp_real *c,
+         size_t ldc)
+{
+  /* One row of C: c = alpha a op(B) + beta c, a matrix-vector product
+   * with B (transposed when B is not). a is a row, or A's one column. */
+  if (m == 1)
+    {
+      blasint inc_a = trans_a == BP_TRANS ? (blasint) lda : 1;
+
+      if (trans_b == BP_TRANS)
+        GEMV (CblasRowMajor, CblasNoTrans, (blasint) n, (blasint) k, alpha,
+              b, (blasint) ldb, a, inc_a, beta, c, 1);
+      else
+        GEMV (CblasRowMajor, CblasTrans, (blasint) k, (blasint) n, alpha,
+              b, (blasint) ldb, a, inc_a, beta, c, 1);
+      return;
+    }
+
+  /* One column of C: c = alpha op(A) b + beta c. */
+  if (n == 1)
+    {
+      blasint inc_b = trans_b == BP_TRANS ? 1 : (blasint) ldb;
+
+      GEMV (CblasRowMajor, op (trans_a),
+            trans_a == BP_TRANS ? (blasint) k : (blasint) m,
+            trans_a == BP_TRANS ? (blasint) m : (blasint) k, alpha, a,
+            (blasint) lda, b, inc_b, beta, c, (blasint) ldc);
+      return;
+    }
+
+  /* An inner dimension of 1: C = alpha a b^T + beta C, a rank-1 update
+   * after C is scaled (or cleared: beta == 0 ignores C's contents). */
+  if (k == 1)
+    {
+      blasint inc_a = trans_a == BP_TRANS ? 1 : (blasint) lda;
+      blasint inc_b = trans_b == BP_TRANS ? (blasint) ldb : 1;
+
+      if (beta != 1)
+        for (size_t r = 0; r < m; r++)
+          for (size_t j = 0; j < n; j++)
+            c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
+      GER (CblasRowMajor, (blasint) m, (blasint) n, alpha, a, inc_a, b,
+           inc_b, c, (blasint) ldc);
+      return;
+    }
+
+  GEMM (CblasRowMajor, op (trans_a), op (trans_b), (blasint) m, (blasint) n,
+        (blasint) k, alpha, a, (blasint) lda, b, (blasint) ldb, beta, c,
+        (blasint) ldc);
+}
+
+void
+bp_row_times (const bp_real *x, const bp_real *A, size_t rows, size_t cols,
+              bp_real *y)
+{
+  GEMV (CblasRowMajor, CblasTrans, (blasint) rows, (blasint) cols, 1, A,
+        (blasint) cols, x, 1, 0, y, 1);
+}
