@@ -1,10 +1,12 @@
 /* Data sets: the CSV files and inline rows that a graph file names, read
- * into inputs X and targets F; and the seeded split that holds out a test
+ * into inputs X and targets F (IDX files are idx.c's); rows gathered as
+ * numbers for the network; and the seeded split that holds out a test
  * set. CSV messages point at the file, line and character column at fault.
  */
 #include <string.h>
 
 #include "data.h"
+#include "idx.h"
 
 /* Where the values of a CSV column go; 0, 1, ... are target columns in
  * the order the graph lists them. */
@@ -459,6 +461,10 @@ load_csv (const BpGraph *graph, const BpDataSpec *spec, char **classes,
         }
       if (!read_row (&c, fields, line_no, error))
         goto out;
+      /* The rows after the limit are not read: a quick run should not
+       * fail on rows it does not use. */
+      if (spec->limit > 0 && c.n == spec->limit)
+        break;
     }
 
   if (c.n == 0)
@@ -514,9 +520,49 @@ bp_dataset_load (const BpGraph *graph, const BpDataSpec *spec,
       return load_csv (graph, spec, classes, error);
     case BP_DATA_INLINE:
       return load_inline (graph, spec, error);
+    case BP_DATA_IDX:
+      g_return_val_if_fail (spec->images_path != NULL
+                            && spec->labels_path != NULL, NULL);
+      return bp_idx_load (spec, classes, error);
     case BP_DATA_NONE:
     default:
       g_return_val_if_reached (NULL);
+    }
+}
+
+void
+bp_dataset_gather (const BpDataset *data, const guint *rows, gsize first,
+                   gsize n, bp_real *X, bp_real *F)
+{
+  bp_real from_byte[256];
+  gsize n_in, n_out;
+
+  g_return_if_fail (data != NULL);
+  g_return_if_fail ((data->X == NULL) != (data->X_bytes == NULL));
+  g_return_if_fail (rows != NULL || first + n <= data->n);
+
+  n_in = data->n_in;
+  n_out = data->n_out;
+  if (X != NULL && data->X_bytes != NULL)
+    for (guint b = 0; b < 256; b++)
+      from_byte[b] = (bp_real) ((double) b / data->X_divisor);
+
+  for (gsize s = 0; s < n; s++)
+    {
+      gsize row = rows != NULL ? rows[first + s] : first + s;
+
+      g_return_if_fail (row < data->n);
+      if (X != NULL && data->X != NULL)
+        memcpy (X + s * n_in, data->X + row * n_in, n_in * sizeof *X);
+      else if (X != NULL)
+        {
+          const guint8 *bytes = data->X_bytes + row * n_in;
+
+          for (gsize j = 0; j < n_in; j++)
+            X[s * n_in + j] = from_byte[bytes[j]];
+        }
+      if (F != NULL)
+        memcpy (F + s * n_out, data->F + row * n_out, n_out * sizeof *F);
     }
 }
 
@@ -529,7 +575,8 @@ bp_dataset_split (BpDataset *data, double fraction, guint64 seed,
   g_autofree gboolean *held_out = NULL;
   guint32 seed_words[2];
   BpDataset *out;
-  gsize n, n_in, n_out, n_test, kept, i;
+  gsize n, n_in, n_out, n_test, kept, i, row_size;
+  guint8 *from, *to;
 
   g_return_if_fail (test != NULL);
   *test = NULL;
@@ -566,27 +613,38 @@ bp_dataset_split (BpDataset *data, double fraction, guint64 seed,
     held_out[order[i]] = TRUE;
 
   /* Both sets keep their rows in the original order: the test rows are
-   * copied out, the rest close up in place. */
+   * copied out, the rest close up in place. The inputs move as they are
+   * stored, numbers or bytes. */
   out = g_new0 (BpDataset, 1);
   out->n_in = n_in;
   out->n_out = n_out;
-  out->X = g_new (bp_real, n_test * n_in);
+  out->X_divisor = data->X_divisor;
+  row_size = n_in * (data->X != NULL ? sizeof (bp_real) : 1);
+  from = data->X != NULL ? (guint8 *) data->X : data->X_bytes;
+  to = g_malloc (n_test * row_size);
+  if (data->X != NULL)
+    out->X = (bp_real *) to;
+  else
+    out->X_bytes = to;
   out->F = g_new (bp_real, n_test * n_out);
   out->classes = g_strdupv (data->classes);
   kept = 0;
   for (i = 0; i < n; i++)
     {
-      BpDataset *to = held_out[i] ? out : data;
+      BpDataset *into = held_out[i] ? out : data;
+      guint8 *inputs = held_out[i] ? to : from;
       gsize row = held_out[i] ? out->n++ : kept++;
 
-      memmove (to->X + row * n_in, data->X + i * n_in,
-               n_in * sizeof (bp_real));
-      memmove (to->F + row * n_out, data->F + i * n_out,
+      memmove (inputs + row * row_size, from + i * row_size, row_size);
+      memmove (into->F + row * n_out, data->F + i * n_out,
                n_out * sizeof (bp_real));
     }
 
   data->n = kept;
-  data->X = g_renew (bp_real, data->X, kept * n_in);
+  if (data->X != NULL)
+    data->X = g_renew (bp_real, data->X, kept * n_in);
+  else
+    data->X_bytes = g_renew (guint8, data->X_bytes, kept * n_in);
   data->F = g_renew (bp_real, data->F, kept * n_out);
   *test = out;
 }
@@ -598,6 +656,7 @@ bp_dataset_free (BpDataset *data)
     return;
 
   g_free (data->X);
+  g_free (data->X_bytes);
   g_free (data->F);
   g_strfreev (data->classes);
   g_free (data);

@@ -73,8 +73,9 @@ record_loss (BpExplain *ex, BpNetwork *net)
     }
 }
 
-/* SGD as the training step does it, P <- P - eta grad, so that the
- * explained step ends where `bpframe run` would. */
+/* Plain SGD as the training step takes it, P <- P - eta grad, so that
+ * the explained step ends where `bpframe run` would with sgd; whatever
+ * the graph's optimizer, the step explained is the paper's. */
 static void
 step_layer (BpLayer *layer, const bp_real *grad, double eta)
 {

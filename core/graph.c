@@ -32,16 +32,27 @@ static const char *const data_keys[] = {
   "train", "test", "test_fraction", NULL
 };
 static const char *const csv_keys[] = {
-  "csv", "header", "label", "targets", NULL
+  "csv", "header", "label", "targets", "limit", NULL
 };
+static const char *const idx_keys[] = { "images", "labels", "limit", NULL };
 static const char *const inline_keys[] = { "inputs", "targets", NULL };
 static const char *const any_data_keys[] = {
-  "csv", "header", "label", "targets", "inputs", NULL
+  "csv", "header", "label", "targets", "images", "labels", "limit",
+  "inputs", NULL
 };
 static const char *const training_keys[] = {
-  "epochs", "batch", "optimizer", "update", "seed", "shuffle", NULL
+  "epochs", "batch", "optimizer", "schedule", "weight_decay", "update",
+  "seed", "shuffle", NULL
 };
 static const char *const sgd_keys[] = { "lr", NULL };
+static const char *const momentum_keys[] = {
+  "lr", "momentum", "nesterov", NULL
+};
+static const char *const adam_keys[] = {
+  "lr", "beta1", "beta2", "epsilon", NULL
+};
+static const char *const step_keys[] = { "every", "factor", NULL };
+static const char *const cosine_keys[] = { "min_lr", NULL };
 static const char *const output_keys[] = { "model", NULL };
 static const char *const solve_keys[] = {
   "solve", "target", "rule", "lr", "start", "updates", "tolerance", "name",
@@ -597,7 +608,21 @@ read_network (const Reader *r, const yaml_node_t *node, GError **error)
   return loss != NULL && read_plugin (r, "loss", loss, &graph->loss, error);
 }
 
-/* A CSV data set: csv, header, and label or targets. */
+/* limit: N, the rows of a CSV or IDX data set to use; 0 (all) if absent. */
+static gboolean
+read_limit (const Reader *r, const yaml_node_t *node, BpDataSpec *spec,
+            GError **error)
+{
+  yaml_node_t *value = find_value (r, node, "limit", NULL);
+
+  if (value == NULL)
+    return TRUE;
+  spec->limit_mark = mark_of (value);
+  return read_unsigned (r, "limit", value, 1, G_MAXUINT64,
+                        "a positive integer", &spec->limit, error);
+}
+
+/* A CSV data set: csv, header, label or targets, and limit. */
 static gboolean
 read_csv_set (const Reader *r, const char *name, const yaml_node_t *node,
               BpDataSpec *spec, GError **error)
@@ -619,6 +644,8 @@ read_csv_set (const Reader *r, const char *name, const yaml_node_t *node,
   spec->header = TRUE;
   value = find_value (r, node, "header", NULL);
   if (value != NULL && !read_bool (r, "header", value, &spec->header, error))
+    return FALSE;
+  if (!read_limit (r, node, spec, error))
     return FALSE;
 
   /* Exactly one of the two says which columns are targets. */
@@ -677,6 +704,35 @@ read_csv_set (const Reader *r, const char *name, const yaml_node_t *node,
   return TRUE;
 }
 
+/* An IDX data set: a file of images and one of their labels, and limit. */
+static gboolean
+read_idx_set (const Reader *r, const char *name, const yaml_node_t *node,
+              BpDataSpec *spec, GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("in %s", name);
+  yaml_node_t *value;
+
+  if (!check_keys (r, node, where, idx_keys, error))
+    return FALSE;
+  spec->kind = BP_DATA_IDX;
+
+  value = require_value (r, node, "images", where, error);
+  if (value == NULL
+      || !read_path (r, "images", value, "a file path", &spec->images_path,
+                     error))
+    return FALSE;
+  spec->images_mark = mark_of (value);
+
+  value = require_value (r, node, "labels", where, error);
+  if (value == NULL
+      || !read_path (r, "labels", value, "a file path", &spec->labels_path,
+                     error))
+    return FALSE;
+  spec->labels_mark = mark_of (value);
+
+  return read_limit (r, node, spec, error);
+}
+
 /* An inline data set: rows of inputs and as many rows of targets. */
 static gboolean
 read_inline_set (const Reader *r, const char *name, const yaml_node_t *node,
@@ -731,12 +787,16 @@ read_data_set (const Reader *r, const char *name, const yaml_node_t *node,
     return read_csv_set (r, name, node, spec, error);
   if (find_value (r, node, "inputs", NULL) != NULL)
     return read_inline_set (r, name, node, spec, error);
+  if (find_value (r, node, "images", NULL) != NULL
+      || find_value (r, node, "labels", NULL) != NULL)
+    return read_idx_set (r, name, node, spec, error);
 
-  /* Neither form: a misspelt key is the likelier fault, so say that. */
+  /* No form: a misspelt key is the likelier fault, so say that. */
   if (!check_keys (r, node, where, any_data_keys, error))
     return FALSE;
   bp_graph_error (error, r->graph, mark_of (node),
-                  "missing required key 'csv' or 'inputs' %s", where);
+                  "missing required key 'csv', 'images' or 'inputs' %s",
+                  where);
   return FALSE;
 }
 
@@ -776,44 +836,196 @@ read_data (const Reader *r, const yaml_node_t *node, GError **error)
                     &graph->test_fraction, error);
 }
 
-/* optimizer: {sgd: {lr: RATE}}, the one optimizer of version 1. */
+/* A number of at least 0: weight_decay, min_lr. */
+static gboolean
+read_nonnegative (const Reader *r, const char *name, const yaml_node_t *node,
+                  double *out, GError **error)
+{
+  double value = 0;
+
+  if (node->type != YAML_SCALAR_NODE
+      || !bp_parse_real (scalar_text (node), &value) || !(value >= 0))
+    return expected (r, name, node, "a number, 0 or more", error);
+  *out = value;
+  return TRUE;
+}
+
+/* An optional setting strictly between 0 and 1: momentum, beta1, beta2.
+ * Absent, *out keeps its default. */
+static gboolean
+read_fraction (const Reader *r, const yaml_node_t *settings,
+               const char *name, double *out, GError **error)
+{
+  yaml_node_t *value = find_value (r, settings, name, NULL);
+
+  return value == NULL
+         || read_real (r, name, value, 0, 1,
+                       "a number between 0 and 1 (both excluded)", out,
+                       error);
+}
+
+/* Reads a mapping of one name, one of names, to its settings, for
+ * optimizer and schedule; example shows the form in messages. Returns the
+ * index of the name in names, or -1 with error set. */
+static int
+read_choice (const Reader *r, const char *what, const yaml_node_t *node,
+             const char *const *names, const char *example,
+             yaml_node_t **key_out, yaml_node_t **settings_out,
+             GError **error)
+{
+  g_autofree char *got = NULL;
+  g_autofree char *known = NULL;
+  yaml_node_t *key;
+
+  if (node->type != YAML_MAPPING_NODE || n_pairs (node) != 1)
+    {
+      g_autofree char *form = g_strdup_printf ("one %s mapped to its "
+                                               "settings, as %s", what,
+                                               example);
+
+      expected (r, what, node, form, error);
+      return -1;
+    }
+  key = node_get (r, node->data.mapping.pairs.start[0].key);
+  *key_out = key;
+  *settings_out = node_get (r, node->data.mapping.pairs.start[0].value);
+  for (int i = 0; is_text (key) && names[i] != NULL; i++)
+    if (strcmp (scalar_text (key), names[i]) == 0)
+      return i;
+
+  got = describe (key);
+  known = g_strjoinv (", ", (char **) names);
+  bp_graph_error (error, r->graph, mark_of (key),
+                  "unknown %s %s; expected one of %s", what, got, known);
+  return -1;
+}
+
+/* optimizer: {sgd: {lr: RATE}}, {momentum: {lr: RATE, ...}} or
+ * {adam: {lr: RATE, ...}}; lr has no default, the rest have. */
 static gboolean
 read_optimizer (const Reader *r, const yaml_node_t *node, GError **error)
 {
-  BpGraph *graph = r->graph;
-  yaml_node_t *key, *settings, *lr;
+  static const char *const names[] = { "sgd", "momentum", "adam", NULL };
+  static const char *const *const keys[] = {
+    sgd_keys, momentum_keys, adam_keys
+  };
+  BpOptimizerSettings *opt = &r->graph->optimizer;
+  yaml_node_t *key = NULL, *settings = NULL, *value;
+  g_autofree char *where = NULL;
+  int kind;
 
-  if (node->type != YAML_MAPPING_NODE || n_pairs (node) != 1)
-    return expected (r, "optimizer", node,
-                     "one optimizer mapped to its settings, as "
-                     "{sgd: {lr: 0.05}}", error);
+  kind = read_choice (r, "optimizer", node, names, "{sgd: {lr: 0.05}}",
+                      &key, &settings, error);
+  if (kind < 0)
+    return FALSE;
+  where = g_strdup_printf ("in %s", names[kind]);
 
-  key = node_get (r, node->data.mapping.pairs.start[0].key);
-  settings = node_get (r, node->data.mapping.pairs.start[0].value);
-  if (!is_text (key) || strcmp (scalar_text (key), "sgd") != 0)
-    {
-      g_autofree char *got = describe (key);
-
-      bp_graph_error (error, graph, mark_of (key),
-                      "unknown optimizer %s; version 1 knows only sgd", got);
-      return FALSE;
-    }
-  graph->optimizer = g_strdup ("sgd");
-
-  /* lr has no default, so sgd with nothing lacks it. */
+  /* An optimizer with nothing lacks its lr. */
   if (is_null (settings))
     {
-      bp_graph_error (error, graph, mark_of (key),
-                      "missing required key 'lr' in sgd");
+      bp_graph_error (error, r->graph, mark_of (key),
+                      "missing required key 'lr' %s", where);
       return FALSE;
     }
-  if (!require_mapping (r, "sgd", settings, error)
-      || !check_keys (r, settings, "in sgd", sgd_keys, error))
+  if (!require_mapping (r, names[kind], settings, error)
+      || !check_keys (r, settings, where, keys[kind], error))
     return FALSE;
-  lr = require_value (r, settings, "lr", "in sgd", error);
-  return lr != NULL
-         && read_real (r, "lr", lr, 0, INFINITY, "a positive number",
-                       &graph->learning_rate, error);
+
+  value = require_value (r, settings, "lr", where, error);
+  if (value == NULL
+      || !read_real (r, "lr", value, 0, INFINITY, "a positive number",
+                     &opt->learning_rate, error))
+    return FALSE;
+
+  opt->kind = (BpOptimizerKind) kind;
+  opt->momentum = 0.9;
+  opt->beta1 = 0.9;
+  opt->beta2 = 0.999;
+  opt->epsilon = 1e-8;
+  if (opt->kind == BP_OPTIMIZER_MOMENTUM)
+    {
+      value = find_value (r, settings, "nesterov", NULL);
+      return read_fraction (r, settings, "momentum", &opt->momentum, error)
+             && (value == NULL
+                 || read_bool (r, "nesterov", value, &opt->nesterov, error));
+    }
+  if (opt->kind == BP_OPTIMIZER_ADAM)
+    {
+      value = find_value (r, settings, "epsilon", NULL);
+      return read_fraction (r, settings, "beta1", &opt->beta1, error)
+             && read_fraction (r, settings, "beta2", &opt->beta2, error)
+             && (value == NULL
+                 || read_real (r, "epsilon", value, 0, INFINITY,
+                               "a positive number", &opt->epsilon, error));
+    }
+  return TRUE;
+}
+
+/* schedule: {step: {every: N, factor: F}} or {cosine: {min_lr: RATE}};
+ * read after the optimizer, whose lr min_lr must stay below. */
+static gboolean
+read_schedule (const Reader *r, const yaml_node_t *node, GError **error)
+{
+  static const char *const names[] = { "step", "cosine", NULL };
+  BpSchedule *schedule = &r->graph->schedule;
+  double lr = r->graph->optimizer.learning_rate;
+  yaml_node_t *key = NULL, *settings = NULL, *value;
+  guint64 every = 0;
+  int kind;
+
+  kind = read_choice (r, "schedule", node, names,
+                      "{step: {every: 10, factor: 0.5}}", &key, &settings,
+                      error);
+  if (kind < 0)
+    return FALSE;
+
+  if (kind == 0)
+    {
+      schedule->kind = BP_SCHEDULE_STEP;
+      if (is_null (settings))
+        {
+          bp_graph_error (error, r->graph, mark_of (key),
+                          "missing required key 'every' in step");
+          return FALSE;
+        }
+      if (!require_mapping (r, "step", settings, error)
+          || !check_keys (r, settings, "in step", step_keys, error))
+        return FALSE;
+      value = require_value (r, settings, "every", "in step", error);
+      if (value == NULL
+          || !read_unsigned (r, "every", value, 1, G_MAXUINT,
+                             "a positive integer", &every, error))
+        return FALSE;
+      schedule->every = (guint) every;
+      value = require_value (r, settings, "factor", "in step", error);
+      return value != NULL
+             && read_real (r, "factor", value, 0, 1,
+                           "a number between 0 and 1 (both excluded)",
+                           &schedule->factor, error);
+    }
+
+  /* cosine: min_lr 0 unless given, and below lr. */
+  schedule->kind = BP_SCHEDULE_COSINE;
+  if (is_null (settings))
+    return TRUE;
+  if (!require_mapping (r, "cosine", settings, error)
+      || !check_keys (r, settings, "in cosine", cosine_keys, error))
+    return FALSE;
+  value = find_value (r, settings, "min_lr", NULL);
+  if (value == NULL)
+    return TRUE;
+  if (!read_nonnegative (r, "min_lr", value, &schedule->min_lr, error))
+    return FALSE;
+  if (!(schedule->min_lr < lr))
+    {
+      char text[G_ASCII_DTOSTR_BUF_SIZE];
+      g_autofree char *what = g_strdup_printf (
+        "a number below the optimizer's lr (%s)",
+        g_ascii_formatd (text, sizeof text, "%g", lr));
+
+      return expected (r, "min_lr", value, what, error);
+    }
+  return TRUE;
 }
 
 /* The starting input: network.input numbers. */
@@ -970,6 +1182,16 @@ read_training (const Reader *r, const yaml_node_t *node, GError **error)
 
   value = require_value (r, node, "optimizer", "in training", error);
   if (value == NULL || !read_optimizer (r, value, error))
+    return FALSE;
+
+  value = find_value (r, node, "schedule", NULL);
+  if (value != NULL && !read_schedule (r, value, error))
+    return FALSE;
+
+  value = find_value (r, node, "weight_decay", NULL);
+  if (value != NULL
+      && !read_nonnegative (r, "weight_decay", value,
+                            &graph->optimizer.weight_decay, error))
     return FALSE;
 
   value = find_value (r, node, "update", NULL);
@@ -1233,6 +1455,8 @@ static void
 spec_clear (BpDataSpec *spec)
 {
   g_free (spec->csv_path);
+  g_free (spec->images_path);
+  g_free (spec->labels_path);
   g_free (spec->label);
   g_strfreev (spec->targets);
   g_free (spec->inputs);
@@ -1256,7 +1480,6 @@ bp_graph_free (BpGraph *graph)
   plugin_clear (&graph->loss);
   spec_clear (&graph->train);
   spec_clear (&graph->test);
-  g_free (graph->optimizer);
   g_free (graph->model_path);
   g_free (graph->solve_start);
   g_free (graph->solve_name);
@@ -1304,6 +1527,14 @@ bp_graph_get_model_path (const BpGraph *graph)
   g_return_val_if_fail (graph != NULL, NULL);
 
   return graph->model_path;
+}
+
+gboolean
+bp_graph_has_schedule (const BpGraph *graph)
+{
+  g_return_val_if_fail (graph != NULL, FALSE);
+
+  return graph->schedule.kind != BP_SCHEDULE_NONE;
 }
 
 gboolean

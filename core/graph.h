@@ -37,7 +37,8 @@ typedef struct {
 typedef enum {
   BP_DATA_NONE = 0,
   BP_DATA_CSV,
-  BP_DATA_INLINE
+  BP_DATA_INLINE,
+  BP_DATA_IDX
 } BpDataKind;
 
 /* One data set as the graph file gives it. */
@@ -55,6 +56,17 @@ typedef struct {
                            label is given */
   BpMark targets_mark;
 
+  /* BP_DATA_IDX: 8-bit images and their labels, resolved like csv */
+  char *images_path;
+  BpMark images_mark;
+  char *labels_path;
+  BpMark labels_mark;
+
+  /* BP_DATA_CSV and BP_DATA_IDX: use only the first limit rows; 0 for
+   * all of them */
+  guint64 limit;
+  BpMark limit_mark;
+
   /* BP_DATA_INLINE: rows of inputs and of targets */
   double *inputs;
   gsize n_rows, n_input_cols;
@@ -70,6 +82,39 @@ typedef enum {
   /* x_j <- x_j + lr s d f / d x_j, s = +1 while f < f*, else -1. */
   BP_SOLVE_GRADIENT_SIGN = 2
 } BpSolveRule;
+
+/* training.optimizer: how a step turns each layer's gradient g into a
+ * move of its P (core/optimizer.c has the mathematics). */
+typedef enum {
+  BP_OPTIMIZER_SGD = 0,  /* the paper's P <- P - lr g */
+  BP_OPTIMIZER_MOMENTUM, /* v <- mu v + g; P <- P - lr v */
+  BP_OPTIMIZER_ADAM      /* bias-corrected moments m and v */
+} BpOptimizerKind;
+
+typedef struct {
+  BpOptimizerKind kind;
+  double learning_rate;  /* lr; 0 in solve mode, which trains nothing */
+  double weight_decay;   /* training.weight_decay: g <- g + wd P */
+  double momentum;       /* mu (momentum) */
+  gboolean nesterov;     /* momentum: step along g + mu v instead */
+  double beta1, beta2;   /* adam */
+  double epsilon;        /* adam */
+} BpOptimizerSettings;
+
+/* training.schedule: the learning rate of each epoch. */
+typedef enum {
+  BP_SCHEDULE_NONE = 0,  /* lr throughout */
+  BP_SCHEDULE_STEP,      /* lr factor^floor((epoch - 1) / every) */
+  BP_SCHEDULE_COSINE     /* from lr at the first epoch to min_lr at the
+                            last, along half a cosine */
+} BpScheduleKind;
+
+typedef struct {
+  BpScheduleKind kind;
+  guint every;           /* step */
+  double factor;         /* step */
+  double min_lr;         /* cosine */
+} BpSchedule;
 
 struct BpGraph {
   char *path;           /* as given, for messages */
@@ -91,8 +136,8 @@ struct BpGraph {
 
   guint epochs;
   guint batch;
-  char *optimizer;      /* "sgd" */
-  double learning_rate;
+  BpOptimizerSettings optimizer;
+  BpSchedule schedule;  /* kind BP_SCHEDULE_NONE if absent */
   BpUpdateOrder update;
   guint64 seed;
   gboolean shuffle;     /* default TRUE */

@@ -9,6 +9,7 @@
 
 #include "blas.h"
 #include "network.h"
+#include "optimizer.h"
 
 /* ---- Building ------------------------------------------------------------ */
 
@@ -332,6 +333,7 @@ allocate_buffers (BpNetwork *net)
     }
   net->G = g_new0 (bp_real, net->max_batch * width);
   net->G_in = g_new0 (bp_real, net->max_batch * width);
+  net->eval_X = g_new0 (bp_real, net->max_batch * net->n_in);
   net->J = g_new0 (bp_real, MAX (jacobian, 1));
   net->L = g_new0 (bp_real, MAX (local, 1));
 }
@@ -396,6 +398,10 @@ bp_network_new (const BpGraph *graph, gsize max_batch, GError **error)
       config.rng = rng;
       layer->plugin->desc->init_params (layer->state, &config, layer->P);
     }
+
+  /* The optimizer's state, once, beside the parameters it follows. */
+  net->optimizer = bp_optimizer_new (&graph->optimizer, net->params,
+                                     net->n_params);
   return g_steal_pointer (&net);
 }
 
@@ -421,6 +427,7 @@ bp_network_free (BpNetwork *net)
     net->loss->desc->fini (net->loss_state);
   bp_plugin_unload (net->loss);
 
+  bp_optimizer_free (net->optimizer);
   g_free (net->layers);
   g_free (net->outputs);
   g_free (net->params);
@@ -429,6 +436,7 @@ bp_network_free (BpNetwork *net)
   g_free (net->G_in);
   g_free (net->J);
   g_free (net->L);
+  g_free (net->eval_X);
   if (net->train_rng != NULL)
     g_rand_free (net->train_rng);
   g_free (net);
@@ -570,20 +578,9 @@ carry_back (BpNetwork *net, gsize i, gsize n)
   net->G_in = swap;
 }
 
-/* Plain SGD, the paper's update: P <- P + delta P = P - eta grad. */
-static void
-sgd_step (BpLayer *layer, double learning_rate)
-{
-  gsize size = layer->param_rows * layer->param_cols;
-
-  for (gsize j = 0; j < size; j++)
-    layer->P[j] -= learning_rate * layer->grad[j];
-}
-
 double
 bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
-                       const bp_real *F, double learning_rate,
-                       BpUpdateOrder order)
+                       const bp_real *F, BpUpdateOrder order)
 {
   const BpPlugin *loss = net->loss->desc;
   const bp_real *sigma;
@@ -591,6 +588,7 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   double loss_sum;
 
   g_return_val_if_fail (n > 0 && n <= net->max_batch, NAN);
+  bp_optimizer_begin_step (net->optimizer);
 
   /* Forward: shoot the batch through the chain. */
   sigma = run_forward (net, n, X, TRUE);
@@ -621,9 +619,9 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
     }
 
   /* Backward: from the last layer to the first, each layer with
-   * parameters takes diag(m) L; in sequential order it is stepped at once,
-   * so that m reaches the layers before it through its updated weights.
-   * The first layer's input needs no m. */
+   * parameters takes diag(m) L; in sequential order the optimizer steps it
+   * at once, so that m reaches the layers before it through its updated
+   * weights. The first layer's input needs no m. */
   for (gssize i = first; i >= 0; i--)
     {
       BpLayer *layer = &net->layers[i];
@@ -632,7 +630,7 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
         {
           layer_gradient (net, (gsize) i, n);
           if (order == BP_UPDATE_SEQUENTIAL)
-            sgd_step (layer, learning_rate);
+            bp_optimizer_step_layer (net->optimizer, layer);
         }
       if (i > 0)
         carry_back (net, (gsize) i, n);
@@ -643,9 +641,17 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   if (order == BP_UPDATE_SIMULTANEOUS)
     for (gssize i = first; i >= 0; i--)
       if (net->layers[i].P != NULL)
-        sgd_step (&net->layers[i], learning_rate);
+        bp_optimizer_step_layer (net->optimizer, &net->layers[i]);
 
   return loss_sum;
+}
+
+void
+bp_network_set_learning_rate (BpNetwork *net, double learning_rate)
+{
+  g_return_if_fail (net != NULL && learning_rate >= 0);
+
+  net->optimizer->learning_rate = learning_rate;
 }
 
 /* For one sample, the shooting of the paper's sections 2 and 3: sigma,
@@ -712,9 +718,11 @@ bp_network_evaluate (BpNetwork *net, const BpDataset *data,
     {
       gsize n = MIN (net->max_batch, data->n - start);
       const bp_real *F = data->F + start * data->n_out;
-      const bp_real *sigma = run_forward (net, n,
-                                          data->X + start * data->n_in,
-                                          FALSE);
+      const bp_real *sigma;
+
+      /* The chunk's inputs as numbers, into the buffer sized for it. */
+      bp_dataset_gather (data, NULL, start, n, net->eval_X, NULL);
+      sigma = run_forward (net, n, net->eval_X, FALSE);
 
       loss_sum += loss->loss_value (net->loss_state, n, sigma, F);
       for (gsize s = 0; s < n; s++)

@@ -17,6 +17,8 @@ typedef struct {
   bp_real *grad;                /* into BpNetwork.grads, or NULL */
 } BpLayer;
 
+typedef struct BpOptimizer BpOptimizer; /* optimizer.h */
+
 struct BpNetwork {
   BpLayer *layers;
   gsize n_layers;
@@ -32,6 +34,7 @@ struct BpNetwork {
   bp_real *params;   /* every layer's P, one after another */
   bp_real *grads;    /* the gradients, in the same places */
   gsize n_params;
+  BpOptimizer *optimizer; /* the graph's, its state laid out as params */
 
   /* Sized for max_batch rows at construction; nothing is allocated while
    * training. outputs[i] is layer i's output y for the batch. */
@@ -41,6 +44,8 @@ struct BpNetwork {
   bp_real *G, *G_in;           /* the carried row vectors m, one per row */
   bp_real *J;                  /* an explicit jacobian, for fallbacks */
   bp_real *L;                  /* an explicit L, for fallbacks */
+  bp_real *eval_X;             /* evaluate's rows as numbers (the data
+                                  may hold bytes), max_batch x n_in */
   GRand *train_rng;            /* for forward_train (dropout's masks) */
 };
 

@@ -7,6 +7,7 @@
 
 #include "data.h"
 #include "network.h"
+#include "optimizer.h"
 #include "run.h"
 
 /* Evaluation goes through the network in chunks of at least this many
@@ -55,13 +56,16 @@ check_widths (const BpGraph *graph, const BpNetwork *net,
               GError **error)
 {
   const char *source = spec->kind == BP_DATA_CSV ? spec->csv_path
-                                                 : "the inline data";
+                       : spec->kind == BP_DATA_IDX ? spec->images_path
+                                                   : "the inline data";
+  const char *inputs = spec->kind == BP_DATA_IDX ? "pixels per image"
+                                                 : "input columns";
 
   if (data->n_in != net->n_in)
     {
       bp_graph_error (error, graph, graph->input_mark,
-                      "network.input is %zu, but %s has %zu input "
-                      "columns", net->n_in, source, data->n_in);
+                      "network.input is %zu, but %s has %zu %s", net->n_in,
+                      source, data->n_in, inputs);
       return FALSE;
     }
   if (data->n_out != net->n_out)
@@ -195,22 +199,13 @@ shuffle (GRand *rng, guint *order, gsize n)
     }
 }
 
-/* Copies the rows order[start ...] of the training set into the batch
- * buffers. */
+/* Writes the rows order[start ...] of the training set into the batch
+ * buffers, as numbers whatever their storage. */
 static void
 gather_batch (BpRun *run, gsize start, gsize n)
 {
-  const BpDataset *data = run->train;
-
-  for (gsize s = 0; s < n; s++)
-    {
-      gsize row = run->order[start + s];
-
-      memcpy (run->batch_X + s * data->n_in, data->X + row * data->n_in,
-              data->n_in * sizeof *data->X);
-      memcpy (run->batch_F + s * data->n_out, data->F + row * data->n_out,
-              data->n_out * sizeof *data->F);
-    }
+  bp_dataset_gather (run->train, run->order, start, n, run->batch_X,
+                     run->batch_F);
 }
 
 gboolean
@@ -225,8 +220,13 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
       gint64 start_time = g_get_monotonic_time ();
       BpEpochReport report = { 0 };
       double loss_sum = 0.0;
+      double lr = bp_schedule_learning_rate (&graph->schedule,
+                                             graph->optimizer.learning_rate,
+                                             epoch, graph->epochs);
 
-      /* One pass over the shuffled training rows, a batch at a time. */
+      /* The epoch's learning rate, then one pass over the shuffled
+       * training rows, a batch at a time. */
+      bp_network_set_learning_rate (run->net, lr);
       if (graph->shuffle)
         shuffle (run->shuffle_rng, run->order, data->n);
       for (gsize start = 0; start < data->n; start += graph->batch)
@@ -235,9 +235,7 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
 
           gather_batch (run, start, n);
           loss_sum += bp_network_train_step (run->net, n, run->batch_X,
-                                             run->batch_F,
-                                             graph->learning_rate,
-                                             graph->update);
+                                             run->batch_F, graph->update);
         }
 
       /* A NaN or infinite loss only gets worse: stop and say why. */
@@ -246,7 +244,7 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
           g_set_error (error, BP_ERROR, BP_ERROR_FAILED,
                        "the training loss is not finite in epoch %u; "
                        "try a smaller learning rate (lr is %g)", epoch,
-                       graph->learning_rate);
+                       lr);
           return FALSE;
         }
 
@@ -254,6 +252,7 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
       report.epoch = epoch;
       report.epochs = graph->epochs;
       report.train_loss = loss_sum / (double) data->n;
+      report.learning_rate = lr;
       report.test_loss = report.test_accuracy = NAN;
       if (run->test != NULL)
         bp_network_evaluate (run->net, run->test, &report.test_loss,
@@ -276,10 +275,13 @@ bp_run_explain (BpRun *run, gsize sample)
 
   g_return_val_if_fail (sample >= 1 && sample <= data->n, NULL);
 
-  ex = bp_network_explain (run->net, data->X + (sample - 1) * data->n_in,
-                           data->F + (sample - 1) * data->n_out,
-                           run->graph->learning_rate, run->graph->update);
+  /* The row as numbers, through the batch buffers (at least one row). */
+  bp_dataset_gather (data, NULL, sample - 1, 1, run->batch_X, run->batch_F);
+  ex = bp_network_explain (run->net, run->batch_X, run->batch_F,
+                           run->graph->optimizer.learning_rate,
+                           run->graph->update);
   ex->sample = sample;
+  ex->optimizer = bp_optimizer_name (run->graph->optimizer.kind);
   return ex;
 }
 

@@ -157,6 +157,37 @@ test_run_trains_and_writes_model (void)
   }
 }
 
+/* With a schedule, each epoch's line shows its learning rate; without
+ * one (the test above), none does. */
+static void
+test_run_schedule_shows_lr (void)
+{
+  g_autofree char *text = graph_text (xor_layers, "cross_entropy",
+                                      xor_data);
+  g_autofree char *scheduled = g_strconcat (
+    text, "  schedule: {step: {every: 1, factor: 0.5}}\n", NULL);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "schedule.yaml",
+                                              scheduled);
+  g_autofree char *plain = bp_test_write_file (tmp_dir, "plain.yaml", text);
+  g_auto (Result) r = { 0 };
+  g_auto (Result) without = { 0 };
+  g_auto (GStrv) lines = NULL;
+
+  run_bpframe (&r, NULL, "run", "--epochs", "3", path, NULL);
+  g_assert_cmpstr (r.err, ==, "");
+  g_assert_cmpint (r.status, ==, 0);
+  lines = g_strsplit (r.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_true (g_str_has_prefix (lines[0], "epoch 1/3  loss "));
+  g_assert_nonnull (strstr (lines[0], "  lr 0.1  "));
+  g_assert_nonnull (strstr (lines[1], "  lr 0.05  "));
+  g_assert_nonnull (strstr (lines[2], "  lr 0.025  "));
+
+  run_bpframe (&without, NULL, "run", "--epochs", "3", plain, NULL);
+  g_assert_cmpint (without.status, ==, 0);
+  g_assert_null (strstr (without.out, " lr "));
+}
+
 /* A layer the tests alone build (tests/plugins/softsign.c), named by one
  * line of YAML, trains with no change to core/. */
 static void
@@ -493,7 +524,8 @@ test_graph_file_errors (void)
   memcpy (strstr (unknown, "epochs: 2"), "epoch:  2", 9);
   expect_run_error (unknown, 2, "bpframe: %s:13:3: unknown key 'epoch' in "
                                 "training; expected one of epochs, batch, "
-                                "optimizer, update, seed, shuffle\n");
+                                "optimizer, schedule, weight_decay, "
+                                "update, seed, shuffle\n");
 
   memcpy (strstr (wrong_type, "epochs: 2"), "epochs: x", 9);
   expect_run_error (wrong_type, 2, "bpframe: %s:13:11: epochs: expected a "
@@ -538,6 +570,7 @@ main (int argc, char **argv)
   tmp_dir = bp_test_dir_new ("test-cli");
 
   g_test_add_func ("/cli/run/trains", test_run_trains_and_writes_model);
+  g_test_add_func ("/cli/run/schedule-lr", test_run_schedule_shows_lr);
   g_test_add_func ("/cli/run/new-layer-plugin", test_new_layer_plugin);
   g_test_add_func ("/cli/run/deep-configs", test_deep_configs);
   g_test_add_func ("/cli/run/older-abi-plugin", test_older_abi_plugin);

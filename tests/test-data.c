@@ -117,6 +117,57 @@ test_one_hot (Fixture *f, gconstpointer user_data)
   assert_reals (data->F, F, G_N_ELEMENTS (F));
 }
 
+/* limit: the first rows only (blank lines and the header not counted);
+ * the classes are those of the rows read, and a bad row after them is
+ * not read. */
+static void
+test_limit (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = g_strconcat (iris_csv, "\n1,2,3,x,setosa\n",
+                                       NULL);
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", text);
+  g_autoptr (BpGraph) graph = load_graph (f,
+    "{csv: iris.csv, label: species, limit: 2}", NULL);
+  g_autoptr (BpDataset) data = NULL;
+  static const double X[] = { 5.1, 3.5, 1.4, 0.2, 7.0, 3.2, 4.7, 1.4 };
+  static const double F[] = { 1, 0, 0, 1 };
+
+  (void) user_data;
+  data = bp_dataset_load (graph, &graph->train, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (data->n, ==, 2);
+  g_assert_cmpuint (data->n_out, ==, 2);
+  g_assert_cmpstr (data->classes[1], ==, "versicolor");
+  g_assert_null (data->X_bytes);
+  assert_reals (data->X, X, G_N_ELEMENTS (X));
+  assert_reals (data->F, F, G_N_ELEMENTS (F));
+}
+
+/* bp_dataset_gather on numbers: the chosen rows' exact values. */
+static void
+test_gather (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
+  g_autoptr (BpGraph) graph = load_graph (f,
+    "{csv: iris.csv, label: species}", NULL);
+  g_autoptr (BpDataset) data = NULL;
+  static const guint rows[] = { 4, 1, 3 };
+  static const double X[] = { 7.0, 3.2, 4.7, 1.4, 6.3, 3.3, 6.0, 2.5 };
+  static const double F[] = { 0, 1, 0, 0, 0, 1 };
+  bp_real gathered_X[8], gathered_F[6];
+
+  (void) user_data;
+  data = bp_dataset_load (graph, &graph->train, NULL, &error);
+  g_assert_no_error (error);
+  bp_dataset_gather (data, rows, 1, 2, gathered_X, gathered_F);
+  assert_reals (gathered_X, X, G_N_ELEMENTS (X));
+  assert_reals (gathered_F, F, G_N_ELEMENTS (F));
+  bp_dataset_gather (data, NULL, 1, 2, gathered_X, NULL);
+  assert_reals (gathered_X, data->X + 4, 8);
+}
+
 /* A test file takes the training set's classes and their order, whatever
  * order its own rows bring them in. */
 static void
@@ -477,6 +528,10 @@ main (int argc, char *argv[])
               test_one_hot, bp_test_fixture_tear_down);
   g_test_add ("/data/test-classes", Fixture, NULL, bp_test_fixture_set_up,
               test_test_classes, bp_test_fixture_tear_down);
+  g_test_add ("/data/limit", Fixture, NULL, bp_test_fixture_set_up,
+              test_limit, bp_test_fixture_tear_down);
+  g_test_add ("/data/gather", Fixture, NULL, bp_test_fixture_set_up,
+              test_gather, bp_test_fixture_tear_down);
   g_test_add ("/data/unknown-class", Fixture, NULL, bp_test_fixture_set_up,
               test_unknown_class, bp_test_fixture_tear_down);
   g_test_add ("/data/targets", Fixture, NULL, bp_test_fixture_set_up,

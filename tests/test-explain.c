@@ -247,6 +247,70 @@ test_fused_shown (void)
   g_assert_nonnull (strstr (r.out, "\nM-1 = diag(M D) =\n"));
 }
 
+/* Runs explain on section6.yaml with its optimizer replaced, written to
+ * the same path each time so that the outputs can be compared whole. */
+static void
+explain_with_optimizer (Result *r, const char *optimizer,
+                        const char *format)
+{
+  g_autofree char *source = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
+                                              "paper", "section6.yaml",
+                                              NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *changed = NULL;
+  const char *args[] = { "--format", format, NULL, NULL };
+
+  g_assert_true (g_file_get_contents (source, &text, NULL, NULL));
+  parts = g_strsplit (text, "{sgd: {lr: 0.1}}", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  changed = g_strjoinv (optimizer, parts);
+  path = bp_test_write_file (tmp_dir, "optimizer.yaml", changed);
+  args[2] = path;
+  run_explain (r, args);
+  g_assert_cmpstr (r->err, ==, "");
+  g_assert_cmpint (r->status, ==, 0);
+}
+
+/* Whatever the graph's optimizer, explain shows the paper's plain SGD
+ * step with its lr: the output is sgd's with one line added. */
+static void
+test_other_optimizer (void)
+{
+  g_auto (Result) sgd = { 0 };
+  g_auto (Result) adam = { 0 };
+  g_auto (Result) sgd_yaml = { 0 };
+  g_auto (Result) adam_yaml = { 0 };
+  g_autofree char *expected = NULL;
+  g_autofree char *expected_yaml = NULL;
+  const char *order, *line_end;
+  const char *head = "format: bpframe-explain\nversion: 1\n";
+
+  explain_with_optimizer (&sgd, "{sgd: {lr: 0.1}}", "text");
+  explain_with_optimizer (&adam, "{adam: {lr: 0.1}}", "text");
+  /* The line follows the update order's lines, before the first blank
+   * line. */
+  order = strstr (sgd.out, "\nupdate order sequential");
+  g_assert_nonnull (order);
+  line_end = strstr (order, "\n\n");
+  g_assert_nonnull (line_end);
+  line_end++;
+  expected = g_strdup_printf ("%.*s"
+                              "the graph trains with adam; the step shown "
+                              "is plain SGD at the same lr\n%s",
+                              (int) (line_end - sgd.out), sgd.out, line_end);
+  g_assert_cmpstr (adam.out, ==, expected);
+
+  explain_with_optimizer (&sgd_yaml, "{sgd: {lr: 0.1}}", "yaml");
+  explain_with_optimizer (&adam_yaml, "{adam: {lr: 0.1}}", "yaml");
+  g_assert_true (g_str_has_prefix (sgd_yaml.out, head));
+  expected_yaml = g_strdup_printf ("%s# the graph trains with adam; the "
+                                   "step is plain SGD at the same lr\n%s",
+                                   head, sgd_yaml.out + strlen (head));
+  g_assert_cmpstr (adam_yaml.out, ==, expected_yaml);
+}
+
 static void
 test_usage_errors (void)
 {
@@ -304,6 +368,7 @@ main (int argc, char **argv)
                         test_yaml_against_hand);
   g_test_add_func ("/explain/text/section6-labels", test_text_labels);
   g_test_add_func ("/explain/text/fused", test_fused_shown);
+  g_test_add_func ("/explain/other-optimizer", test_other_optimizer);
   g_test_add_func ("/explain/usage-errors", test_usage_errors);
   g_test_add_func ("/explain/solve-graph", test_solve_graph_refused);
 

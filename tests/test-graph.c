@@ -166,8 +166,8 @@ test_valid (Fixture *f, gconstpointer user_data)
   /* Training and output. */
   g_assert_cmpuint (graph->epochs, ==, 200);
   g_assert_cmpuint (graph->batch, ==, 16);
-  g_assert_cmpstr (graph->optimizer, ==, "sgd");
-  g_assert_cmpfloat (graph->learning_rate, ==, 0.05);
+  g_assert_cmpint (graph->optimizer.kind, ==, BP_OPTIMIZER_SGD);
+  g_assert_cmpfloat (graph->optimizer.learning_rate, ==, 0.05);
   g_assert_cmpint (graph->update, ==, BP_UPDATE_SEQUENTIAL);
   g_assert_cmpuint (graph->seed, ==, G_MAXUINT64);
   g_assert_false (graph->shuffle);
@@ -234,7 +234,11 @@ test_defaults (Fixture *f, gconstpointer user_data)
 
   g_assert_cmpuint (graph->epochs, ==, 10);
   g_assert_cmpuint (graph->batch, ==, 1);
-  g_assert_cmpfloat (graph->learning_rate, ==, 0.01);
+  g_assert_cmpint (graph->optimizer.kind, ==, BP_OPTIMIZER_SGD);
+  g_assert_cmpfloat (graph->optimizer.learning_rate, ==, 0.01);
+  g_assert_cmpfloat (graph->optimizer.weight_decay, ==, 0.0);
+  g_assert_cmpint (graph->schedule.kind, ==, BP_SCHEDULE_NONE);
+  g_assert_false (bp_graph_has_schedule (graph));
   g_assert_cmpint (graph->update, ==, BP_UPDATE_SIMULTANEOUS);
   g_assert_cmpuint (graph->seed, ==, 1);
   g_assert_true (graph->shuffle);
@@ -340,7 +344,8 @@ test_solve (Fixture *f, gconstpointer user_data)
 
   g_assert_cmpint (graph->train.kind, ==, BP_DATA_NONE);
   g_assert_cmpuint (graph->epochs, ==, 0);
-  g_assert_null (graph->optimizer);
+  g_assert_cmpfloat (graph->optimizer.learning_rate, ==, 0.0);
+  g_assert_false (bp_graph_has_schedule (graph));
   g_assert_null (graph->model_path);
 }
 
@@ -377,6 +382,39 @@ test_solve_defaults (Fixture *f, gconstpointer user_data)
   g_assert_no_error (error);
   g_assert_false (bp_graph_solves (trains));
   g_assert_null (bp_graph_get_solve_name (trains));
+}
+
+/* An IDX data set: both files resolved like csv, the limit and the marks;
+ * a data set without limit has 0, all its rows. */
+static void
+test_idx_data (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml",
+    "version: 1\n"
+    "network: {input: 4, layers: [relu], loss: mse}\n"
+    "data:\n"
+    "  train: {images: mnist/i.gz, labels: /data/l, limit: 500}\n"
+    "  test: {csv: t.csv, label: y}\n"
+    "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}\n");
+  g_autofree char *images = g_build_filename (f->dir, "mnist", "i.gz",
+                                              NULL);
+  g_autoptr (BpGraph) graph = NULL;
+
+  (void) user_data;
+  graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+  g_assert_cmpint (graph->train.kind, ==, BP_DATA_IDX);
+  g_assert_cmpstr (graph->train.images_path, ==, images);
+  assert_mark (graph->train.images_mark, 4, 19);
+  g_assert_cmpstr (graph->train.labels_path, ==, "/data/l");
+  assert_mark (graph->train.labels_mark, 4, 39);
+  g_assert_cmpuint (graph->train.limit, ==, 500);
+  assert_mark (graph->train.limit_mark, 4, 55);
+  g_assert_null (graph->train.csv_path);
+  g_assert_cmpint (graph->test.kind, ==, BP_DATA_CSV);
+  g_assert_cmpuint (graph->test.limit, ==, 0);
 }
 
 static void
@@ -463,15 +501,15 @@ static const BadGraph bad_graphs[] = {
   { "unknown-csv", VERSION NETWORK "data:\n  train: {csv: t.csv, lable: y}\n"
     TRAINING,
     "7:23: unknown key 'lable' in train; expected one of csv, header, "
-    "label, targets" },
+    "label, targets, limit" },
   { "unknown-set", VERSION NETWORK "data:\n  train: {cvs: t.csv, label: y}\n"
     TRAINING,
     "7:11: unknown key 'cvs' in train; expected one of csv, header, label, "
-    "targets, inputs" },
+    "targets, images, labels, limit, inputs" },
   { "unknown-training", VERSION NETWORK DATA
     "training:\n  epoch: 5\n  optimizer: {sgd: {lr: 0.1}}\n",
     "9:3: unknown key 'epoch' in training; expected one of epochs, batch, "
-    "optimizer, update, seed, shuffle" },
+    "optimizer, schedule, weight_decay, update, seed, shuffle" },
   { "unknown-sgd", VERSION NETWORK DATA
     "training:\n  epochs: 5\n  optimizer: {sgd: {rate: 0.1}}\n",
     "10:21: unknown key 'rate' in sgd; expected one of lr" },
@@ -479,8 +517,26 @@ static const BadGraph bad_graphs[] = {
     "output:\n  models: m.yaml\n",
     "12:3: unknown key 'models' in output; expected one of model" },
   { "unknown-optimizer", VERSION NETWORK DATA
-    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 0.1}}\n",
-    "10:15: unknown optimizer 'adam'; version 1 knows only sgd" },
+    "training:\n  epochs: 5\n  optimizer: {rmsprop: {lr: 0.1}}\n",
+    "10:15: unknown optimizer 'rmsprop'; expected one of sgd, momentum, "
+    "adam" },
+  { "unknown-momentum", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {momentum: {lr: 0.1, mu: 0.9}}\n",
+    "10:35: unknown key 'mu' in momentum; expected one of lr, momentum, "
+    "nesterov" },
+  { "unknown-adam", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 0.1, eps: 1}}\n",
+    "10:31: unknown key 'eps' in adam; expected one of lr, beta1, beta2, "
+    "epsilon" },
+  { "unknown-schedule", VERSION NETWORK DATA TRAINING
+    "  schedule: {linear: {}}\n",
+    "11:14: unknown schedule 'linear'; expected one of step, cosine" },
+  { "unknown-step", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: {every: 2, factor: 0.5, gamma: 1}}\n",
+    "11:44: unknown key 'gamma' in step; expected one of every, factor" },
+  { "unknown-cosine", VERSION NETWORK DATA TRAINING
+    "  schedule: {cosine: {min: 0}}\n",
+    "11:23: unknown key 'min' in cosine; expected one of min_lr" },
 
   /* Duplicate keys. */
   { "duplicate", VERSION NETWORK DATA TRAINING "  epochs: 6\n",
@@ -530,6 +586,51 @@ static const BadGraph bad_graphs[] = {
     "training:\n  epochs: 5\n  optimizer: sgd\n",
     "10:14: optimizer: expected one optimizer mapped to its settings, as "
     "{sgd: {lr: 0.05}}, got 'sgd'" },
+  { "momentum-one", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {momentum: {lr: 1, momentum: 1}}\n",
+    "10:43: momentum: expected a number between 0 and 1 (both excluded), "
+    "got '1'" },
+  { "nesterov-yes", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {momentum: {lr: 1, nesterov: yes}}"
+    "\n",
+    "10:43: nesterov: expected true or false, got 'yes'" },
+  { "momentum-lr-zero", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {momentum: {lr: 0}}\n",
+    "10:30: lr: expected a positive number, got '0'" },
+  { "beta1-zero", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 1, beta1: 0}}\n",
+    "10:36: beta1: expected a number between 0 and 1 (both excluded), "
+    "got '0'" },
+  { "beta2-word", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 1, beta2: high}}\n",
+    "10:36: beta2: expected a number between 0 and 1 (both excluded), "
+    "got 'high'" },
+  { "epsilon-zero", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {lr: 1, epsilon: 0}}\n",
+    "10:38: epsilon: expected a positive number, got '0'" },
+  { "schedule-scalar", VERSION NETWORK DATA TRAINING "  schedule: cosine\n",
+    "11:13: schedule: expected one schedule mapped to its settings, as "
+    "{step: {every: 10, factor: 0.5}}, got 'cosine'" },
+  { "every-zero", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: {every: 0, factor: 0.5}}\n",
+    "11:28: every: expected a positive integer, got '0'" },
+  { "factor-one", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: {every: 2, factor: 1}}\n",
+    "11:39: factor: expected a number between 0 and 1 (both excluded), "
+    "got '1'" },
+  { "min-lr-negative", VERSION NETWORK DATA TRAINING
+    "  schedule: {cosine: {min_lr: -1}}\n",
+    "11:31: min_lr: expected a number, 0 or more, got '-1'" },
+  { "min-lr-above-lr", VERSION NETWORK DATA TRAINING
+    "  schedule: {cosine: {min_lr: 0.1}}\n",
+    "11:31: min_lr: expected a number below the optimizer's lr (0.1), "
+    "got '0.1'" },
+  { "weight-decay-negative", VERSION NETWORK DATA TRAINING
+    "  weight_decay: -1e-4\n",
+    "11:17: weight_decay: expected a number, 0 or more, got '-1e-4'" },
+  { "weight-decay-list", VERSION NETWORK DATA TRAINING
+    "  weight_decay: [0]\n",
+    "11:17: weight_decay: expected a number, 0 or more, got a list" },
   { "seed-negative", VERSION NETWORK DATA TRAINING "  seed: -1\n",
     "11:9: seed: expected an unsigned 64-bit integer, got '-1'" },
   { "seed-large", VERSION NETWORK DATA TRAINING
@@ -571,6 +672,21 @@ static const BadGraph bad_graphs[] = {
   { "missing-lr-null", VERSION NETWORK DATA
     "training:\n  epochs: 5\n  optimizer: {sgd: }\n",
     "10:15: missing required key 'lr' in sgd" },
+  { "missing-lr-adam", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {adam: {beta1: 0.5}}\n",
+    "10:21: missing required key 'lr' in adam" },
+  { "missing-lr-momentum-null", VERSION NETWORK DATA
+    "training:\n  epochs: 5\n  optimizer: {momentum: }\n",
+    "10:15: missing required key 'lr' in momentum" },
+  { "missing-every", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: {factor: 0.5}}\n",
+    "11:20: missing required key 'every' in step" },
+  { "missing-every-null", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: }\n",
+    "11:14: missing required key 'every' in step" },
+  { "missing-factor", VERSION NETWORK DATA TRAINING
+    "  schedule: {step: {every: 3}}\n",
+    "11:20: missing required key 'factor' in step" },
   { "missing-train", VERSION NETWORK
     "data:\n  test: {csv: t.csv, label: y}\n" TRAINING,
     "7:3: missing required key 'train' in data" },
@@ -579,7 +695,7 @@ static const BadGraph bad_graphs[] = {
     "7:10: missing required key 'label' or 'targets' in train" },
   { "missing-set", VERSION NETWORK "data:\n  train: {header: true}\n"
     TRAINING,
-    "7:10: missing required key 'csv' or 'inputs' in train" },
+    "7:10: missing required key 'csv', 'images' or 'inputs' in train" },
 
   /* Layers, losses and their parameters. */
   { "layers-empty", VERSION
@@ -643,6 +759,35 @@ static const BadGraph bad_graphs[] = {
   { "csv-empty-path", VERSION NETWORK
     "data:\n  train: {csv: '', label: y}\n" TRAINING,
     "7:16: csv: expected a file path, got ''" },
+  { "idx-missing-labels", VERSION NETWORK
+    "data:\n  train: {images: i.gz}\n" TRAINING,
+    "7:10: missing required key 'labels' in train" },
+  { "idx-missing-images", VERSION NETWORK
+    "data:\n  train: {labels: l.gz, limit: 5}\n" TRAINING,
+    "7:10: missing required key 'images' in train" },
+  { "idx-unknown", VERSION NETWORK
+    "data:\n  train: {images: i.gz, labels: l.gz, label: y}\n" TRAINING,
+    "7:39: unknown key 'label' in train; expected one of images, labels, "
+    "limit" },
+  { "idx-images-empty", VERSION NETWORK
+    "data:\n  train: {images: '', labels: l.gz}\n" TRAINING,
+    "7:19: images: expected a file path, got ''" },
+  { "idx-labels-list", VERSION NETWORK
+    "data:\n  train: {images: i.gz, labels: [l.gz]}\n" TRAINING,
+    "7:33: labels: expected a file path, got a list" },
+  { "csv-and-images", VERSION NETWORK
+    "data:\n  train: {csv: t.csv, images: i.gz}\n" TRAINING,
+    "7:23: unknown key 'images' in train; expected one of csv, header, "
+    "label, targets, limit" },
+  { "limit-zero", VERSION NETWORK
+    "data:\n  train: {csv: t.csv, label: y, limit: 0}\n" TRAINING,
+    "7:40: limit: expected a positive integer, got '0'" },
+  { "limit-word", VERSION NETWORK
+    "data:\n  train: {images: i.gz, labels: l.gz, limit: ten}\n" TRAINING,
+    "7:46: limit: expected a positive integer, got 'ten'" },
+  { "limit-inline", VERSION NETWORK
+    "data:\n  train: {inputs: [[0]], targets: [[1]], limit: 1}\n" TRAINING,
+    "7:42: unknown key 'limit' in train; expected one of inputs, targets" },
 
   /* Solve mode: what it has no use for. */
   { "solve-data", VERSION SOLVE_NETWORK DATA SOLVE,
@@ -652,6 +797,12 @@ static const BadGraph bad_graphs[] = {
   { "solve-optimizer", VERSION SOLVE_NETWORK
     "training:\n  optimizer: {sgd: {lr: 0.1}}\n  solve: input\n",
     "7:3: optimizer is not used when training solves for the input" },
+  { "solve-schedule", VERSION SOLVE_NETWORK SOLVE
+    "  schedule: {cosine: }\n",
+    "12:3: schedule is not used when training solves for the input" },
+  { "solve-weight-decay", VERSION SOLVE_NETWORK SOLVE
+    "  weight_decay: 0.1\n",
+    "12:3: weight_decay is not used when training solves for the input" },
   { "solve-seed", VERSION SOLVE_NETWORK SOLVE "  seed: 3\n",
     "12:3: seed is not used when training solves for the input" },
   { "solve-model", VERSION SOLVE_NETWORK SOLVE "output:\n  model: m.yaml\n",
@@ -710,6 +861,88 @@ static const BadGraph bad_graphs[] = {
     "12:9: name: expected a name, got ''" },
 };
 
+/* Loads VERSION NETWORK DATA followed by training, which must be valid. */
+static BpGraph *
+load_training (Fixture *f, const char *training)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = g_strconcat (VERSION NETWORK DATA, training, NULL);
+  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml", text);
+  BpGraph *graph = bp_graph_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+  return graph;
+}
+
+/* Every optimizer and schedule with its defaults, then with every setting
+ * written out. */
+static void
+test_optimizers (Fixture *f, gconstpointer user_data)
+{
+  g_autoptr (BpGraph) momentum = NULL;
+  g_autoptr (BpGraph) nesterov = NULL;
+  g_autoptr (BpGraph) adam = NULL;
+  g_autoptr (BpGraph) adam_set = NULL;
+  g_autoptr (BpGraph) cosine = NULL;
+  g_autoptr (BpGraph) cosine_min = NULL;
+
+  (void) user_data;
+  momentum = load_training (f, "training:\n  epochs: 5\n"
+                               "  optimizer: {momentum: {lr: 0.01}}\n");
+  g_assert_cmpint (momentum->optimizer.kind, ==, BP_OPTIMIZER_MOMENTUM);
+  g_assert_cmpfloat (momentum->optimizer.learning_rate, ==, 0.01);
+  g_assert_cmpfloat (momentum->optimizer.momentum, ==, 0.9);
+  g_assert_false (momentum->optimizer.nesterov);
+  g_assert_cmpfloat (momentum->optimizer.weight_decay, ==, 0.0);
+
+  nesterov = load_training (f, "training:\n  epochs: 5\n"
+                               "  optimizer:\n"
+                               "    momentum: {lr: 0.5, momentum: 0.25,"
+                               " nesterov: true}\n"
+                               "  weight_decay: 1e-4\n"
+                               "  schedule: {step: {every: 5, factor: 0.5}}"
+                               "\n");
+  g_assert_cmpfloat (nesterov->optimizer.learning_rate, ==, 0.5);
+  g_assert_cmpfloat (nesterov->optimizer.momentum, ==, 0.25);
+  g_assert_true (nesterov->optimizer.nesterov);
+  g_assert_cmpfloat (nesterov->optimizer.weight_decay, ==, 1e-4);
+  g_assert_cmpint (nesterov->schedule.kind, ==, BP_SCHEDULE_STEP);
+  g_assert_cmpuint (nesterov->schedule.every, ==, 5);
+  g_assert_cmpfloat (nesterov->schedule.factor, ==, 0.5);
+  g_assert_true (bp_graph_has_schedule (nesterov));
+
+  adam = load_training (f, "training:\n  epochs: 5\n"
+                           "  optimizer: {adam: {lr: 0.001}}\n"
+                           "  weight_decay: 0\n");
+  g_assert_cmpint (adam->optimizer.kind, ==, BP_OPTIMIZER_ADAM);
+  g_assert_cmpfloat (adam->optimizer.learning_rate, ==, 0.001);
+  g_assert_cmpfloat (adam->optimizer.beta1, ==, 0.9);
+  g_assert_cmpfloat (adam->optimizer.beta2, ==, 0.999);
+  g_assert_cmpfloat (adam->optimizer.epsilon, ==, 1e-8);
+  g_assert_cmpfloat (adam->optimizer.weight_decay, ==, 0.0);
+  g_assert_false (bp_graph_has_schedule (adam));
+
+  adam_set = load_training (f, "training:\n  epochs: 5\n"
+                               "  optimizer:\n"
+                               "    adam: {lr: 2e-3, beta1: 0.8,"
+                               " beta2: 0.99, epsilon: 1e-6}\n");
+  g_assert_cmpfloat (adam_set->optimizer.learning_rate, ==, 2e-3);
+  g_assert_cmpfloat (adam_set->optimizer.beta1, ==, 0.8);
+  g_assert_cmpfloat (adam_set->optimizer.beta2, ==, 0.99);
+  g_assert_cmpfloat (adam_set->optimizer.epsilon, ==, 1e-6);
+
+  cosine = load_training (f, TRAINING "  schedule: {cosine: }\n");
+  g_assert_cmpint (cosine->schedule.kind, ==, BP_SCHEDULE_COSINE);
+  g_assert_cmpfloat (cosine->schedule.min_lr, ==, 0.0);
+  g_assert_true (bp_graph_has_schedule (cosine));
+
+  cosine_min = load_training (f, TRAINING
+                                 "  schedule: {cosine: {min_lr: 0.01}}\n");
+  g_assert_cmpint (cosine_min->schedule.kind, ==, BP_SCHEDULE_COSINE);
+  g_assert_cmpfloat (cosine_min->schedule.min_lr, ==, 0.01);
+}
+
 static void
 test_bad (Fixture *f, gconstpointer user_data)
 {
@@ -739,12 +972,16 @@ main (int argc, char *argv[])
               test_valid, bp_test_fixture_tear_down);
   g_test_add ("/graph/defaults", Fixture, NULL, bp_test_fixture_set_up,
               test_defaults, bp_test_fixture_tear_down);
+  g_test_add ("/graph/optimizers", Fixture, NULL, bp_test_fixture_set_up,
+              test_optimizers, bp_test_fixture_tear_down);
   g_test_add ("/graph/relative-path", Fixture, NULL, bp_test_fixture_set_up,
               test_relative_path, bp_test_fixture_tear_down);
   g_test_add ("/graph/setters", Fixture, NULL, bp_test_fixture_set_up,
               test_setters, bp_test_fixture_tear_down);
   g_test_add ("/graph/missing-file", Fixture, NULL, bp_test_fixture_set_up,
               test_missing_file, bp_test_fixture_tear_down);
+  g_test_add ("/graph/idx-data", Fixture, NULL, bp_test_fixture_set_up,
+              test_idx_data, bp_test_fixture_tear_down);
   g_test_add ("/graph/solve", Fixture, NULL, bp_test_fixture_set_up,
               test_solve, bp_test_fixture_tear_down);
   g_test_add ("/graph/solve-defaults", Fixture, NULL, bp_test_fixture_set_up,

@@ -60,7 +60,7 @@ run_section6 (BpUpdateOrder order, bp_real out_A[6], bp_real out_B[6])
   g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1, NULL);
   const bp_real x[2] = { 1.0, 0.5 }, f[2] = { 1.0, 0.0 };
   gsize rows, cols;
-  double loss = bp_network_train_step (net, 1, x, f, 0.1, order);
+  double loss = bp_network_train_step (net, 1, x, f, order);
 
   g_assert_true (isfinite (loss) && loss > 0.0);
   memcpy (out_A, bp_network_layer_params (net, 0, &rows, &cols),
@@ -129,7 +129,8 @@ check_chain_gradient (const char *text, gsize n, const bp_real *X,
   g_autofree bp_real *grads = NULL;
 
   g_assert_cmpint (net->fused, ==, expect_fused);
-  bp_network_train_step (net, n, X, F, 0.0, BP_UPDATE_SIMULTANEOUS);
+  bp_network_set_learning_rate (net, 0.0);
+  bp_network_train_step (net, n, X, F, BP_UPDATE_SIMULTANEOUS);
   grads = g_memdup2 (net->grads, net->n_params * sizeof (bp_real));
 
   for (gsize j = 0; j < net->n_params; j++)
@@ -229,9 +230,8 @@ test_fused_matches_explicit (void)
   g_autoptr (BpNetwork) explicit = network_from_text (text, 4, NULL);
 
   explicit->fused = FALSE;
-  bp_network_train_step (fused, 3, chain_X, F, 0.5, BP_UPDATE_SEQUENTIAL);
-  bp_network_train_step (explicit, 3, chain_X, F, 0.5,
-                         BP_UPDATE_SEQUENTIAL);
+  bp_network_train_step (fused, 3, chain_X, F, BP_UPDATE_SEQUENTIAL);
+  bp_network_train_step (explicit, 3, chain_X, F, BP_UPDATE_SEQUENTIAL);
   for (gsize j = 0; j < fused->n_params; j++)
     assert_close (fused->params[j], explicit->params[j], 1e-12);
 }
@@ -268,8 +268,8 @@ test_dropout_in_the_chain (void)
 
   for (int step = 0; step < 5; step++)
     {
-      bp_network_train_step (a, 3, chain_X, F, 0.1, BP_UPDATE_SIMULTANEOUS);
-      bp_network_train_step (b, 3, chain_X, F, 0.1, BP_UPDATE_SIMULTANEOUS);
+      bp_network_train_step (a, 3, chain_X, F, BP_UPDATE_SIMULTANEOUS);
+      bp_network_train_step (b, 3, chain_X, F, BP_UPDATE_SIMULTANEOUS);
     }
   g_assert_cmpmem (a->params, a->n_params * sizeof (bp_real), b->params,
                    b->n_params * sizeof (bp_real));

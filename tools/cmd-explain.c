@@ -347,8 +347,12 @@ print_text (const BpExplain *ex, const char *graph_path, const Names *names)
 {
   g_print ("One online step of %s on training sample %zu\n", graph_path,
            ex->sample);
-  g_print ("learning rate eta = %g\nupdate order %s\n\n",
+  g_print ("learning rate eta = %g\nupdate order %s\n",
            ex->learning_rate, update_text (ex->update));
+  if (ex->optimizer != NULL && strcmp (ex->optimizer, "sgd") != 0)
+    g_print ("the graph trains with %s; the step shown is plain SGD at "
+             "the same lr\n", ex->optimizer);
+  g_print ("\n");
 
   print_forward (ex, names);
   g_print ("\nBackward, from the output\n");
@@ -441,6 +445,9 @@ print_yaml (const BpExplain *ex, const char *graph_path, const Names *names)
                                           "version: 1\n");
   char buffer[G_ASCII_DTOSTR_BUF_SIZE];
 
+  if (ex->optimizer != NULL && strcmp (ex->optimizer, "sgd") != 0)
+    g_string_append_printf (out, "# the graph trains with %s; the step is "
+                            "plain SGD at the same lr\n", ex->optimizer);
   g_string_append_printf (out, "graph: \"%s\"\nsample: %zu\n", graph_path,
                           ex->sample);
   g_string_append_printf (out, "learning_rate: %s\nupdate: %s\n",

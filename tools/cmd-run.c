@@ -9,6 +9,7 @@
 
 typedef struct {
   gboolean quiet;
+  gboolean scheduled; /* the learning rate changes: print it */
   gint64 start_time;
   BpEpochReport last;
 } RunProgress;
@@ -43,6 +44,8 @@ print_epoch (const BpEpochReport *report, gpointer user_data)
     g_print ("  test accuracy %.4f", report->test_accuracy);
   else if (!isnan (report->test_loss))
     g_print ("  test loss %.6g", report->test_loss);
+  if (progress->scheduled)
+    g_print ("  lr %g", report->learning_rate);
   if (report->seconds < 1.0)
     g_print ("  %.1f ms\n", report->seconds * 1e3);
   else
@@ -239,6 +242,7 @@ bp_cmd_run (int argc, char **argv)
     return bp_cli_fail (error);
 
   progress.quiet = quiet;
+  progress.scheduled = bp_graph_has_schedule (graph);
   progress.start_time = g_get_monotonic_time ();
   if (!bp_run_train (run, print_epoch, &progress, &error))
     return bp_cli_fail (error);

@@ -57,6 +57,10 @@ void bp_graph_set_model_path (BpGraph *graph, const char *model_path);
 void bp_graph_set_update (BpGraph *graph, BpUpdateOrder update);
 const char *bp_graph_get_model_path (const BpGraph *graph);
 
+/* Whether training.schedule changes the learning rate from epoch to
+ * epoch. */
+gboolean bp_graph_has_schedule (const BpGraph *graph);
+
 /* Solve mode (training: {solve: input, ...}; see bp_solve): whether the
  * graph solves for the input, what to call the input when printing
  * (training.name, "x" by default; NULL outside solve mode) and the target
@@ -67,15 +71,33 @@ double bp_graph_get_solve_target (const BpGraph *graph);
 
 /* ---- Data sets ---------------------------------------------------------- */
 
-/* n samples: inputs X (n x n_in) and targets F (n x n_out), row-major.
+/* n samples: inputs (n x n_in) and targets F (n x n_out), row-major.
  * For a data set made from a label column, classes names each output
- * (class k is the one-hot target e_k). */
+ * (class k is the one-hot target e_k).
+ *
+ * The inputs are held in exactly one of two ways. CSV and inline data
+ * sets, whose exact values matter, keep them as numbers in X. IDX images
+ * keep the bytes of the file in X_bytes, an eighth of the memory: input j
+ * of row s is X_bytes[s n_in + j] / X_divisor, divided in double and then
+ * rounded to bp_real (X_divisor is 255, so byte b gives exactly b / 255.0,
+ * not b * (1 / 255.0)). Read the inputs through bp_dataset_gather, which
+ * handles both. */
 typedef struct {
   gsize n, n_in, n_out;
-  bp_real *X;
+  bp_real *X;       /* n x n_in, or NULL when X_bytes is set */
+  guint8 *X_bytes;  /* n x n_in, or NULL when X is set */
+  double X_divisor; /* with X_bytes: what a byte is divided by */
   bp_real *F;
   char **classes; /* NULL-terminated, or NULL when not classification */
 } BpDataset;
+
+/* Writes n rows of data as numbers: their inputs into X (n x n_in) and
+ * their targets into F (n x n_out); either may be NULL to skip it. The
+ * rows are rows[first], ..., rows[first + n - 1], or first, ...,
+ * first + n - 1 when rows is NULL. Allocates nothing, so that a training
+ * loop can gather every batch into the same buffers. */
+void bp_dataset_gather (const BpDataset *data, const guint *rows,
+                        gsize first, gsize n, bp_real *X, bp_real *F);
 
 void bp_dataset_free (BpDataset *data);
 
@@ -85,7 +107,8 @@ typedef struct BpNetwork BpNetwork;
 
 /* Loads every plugin of the graph, infers the widths, creates the
  * instances (parameters initialised from the graph's seed) and sizes every
- * buffer for batches of up to max_batch samples. */
+ * buffer for batches of up to max_batch samples, the state of the graph's
+ * optimizer (training.optimizer) included. */
 BpNetwork *bp_network_new (const BpGraph *graph, gsize max_batch,
                            GError **error);
 void bp_network_free (BpNetwork *net);
@@ -104,11 +127,18 @@ void bp_network_forward (BpNetwork *net, gsize n, const bp_real *X,
                          bp_real *sigma);
 
 /* One step of training on a batch: forward, the loss, the backward chain
- * and the optimizer (SGD: P <- P - lr * mean gradient), in the given
- * update order. Returns the sum of the samples' losses before the step. */
+ * and the network's optimizer, the graph's training.optimizer (sgd:
+ * P <- P - lr * mean gradient), whose state (momentum, Adam's moments and
+ * step count) carries over from step to step. In sequential order each
+ * layer is stepped as soon as its gradient is known. Returns the sum of
+ * the samples' losses before the step. */
 double bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
-                              const bp_real *F, double learning_rate,
-                              BpUpdateOrder order);
+                              const bp_real *F, BpUpdateOrder order);
+
+/* Sets the learning rate of the next steps (lr >= 0), which starts as the
+ * graph's; bp_run_train sets it at the start of every epoch from the
+ * graph's schedule. The optimizer's state is kept. */
+void bp_network_set_learning_rate (BpNetwork *net, double learning_rate);
 
 /* Mean loss and accuracy (argmax of sigma against argmax of f; with one
  * output, sigma >= 0.5 against f >= 0.5) over a data set. */
@@ -127,6 +157,7 @@ typedef struct {
   double test_accuracy;  /* NAN without a test set, or when the targets
                             are not classes (one-hot or a single 0/1) */
   double seconds;        /* wall time of this epoch */
+  double learning_rate;  /* the rate of this epoch, after the schedule */
 } BpEpochReport;
 
 /* Called after each epoch; returning FALSE stops training early. */
@@ -199,6 +230,9 @@ typedef struct {
 
 typedef struct {
   gsize sample;            /* 1-based row of the training set */
+  /* The graph's optimizer, "sgd", "momentum" or "adam": whichever it is,
+   * the step explained is the paper's plain SGD with its learning rate. */
+  const char *optimizer;
   double learning_rate;
   BpUpdateOrder update;
   gsize n_in, n_out;
@@ -215,8 +249,9 @@ typedef struct {
 } BpExplain;
 
 /* One online step of the run's network on training row sample (1-based),
- * with the graph's learning rate and update order, recorded through the
- * explicit forms. The run's network is left stepped. */
+ * plain SGD with the graph's learning rate and update order, recorded
+ * through the explicit forms. The run's network is left stepped; the
+ * optimizer's state is not touched. */
 BpExplain *bp_run_explain (BpRun *run, gsize sample);
 void bp_explain_free (BpExplain *ex);
 

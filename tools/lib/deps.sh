@@ -12,6 +12,7 @@ BP_DEPS=(
   libyaml-dev
   libopenblas-dev
   gcovr
+  dataset-fashion-mnist # configs/fashion-mnist.yaml; test-idx's real data
 )
 
 # Succeeds when dpkg lists the package as installed (for any architecture).
