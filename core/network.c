@@ -333,6 +333,7 @@ allocate_buffers (BpNetwork *net)
     }
   net->G = g_new0 (bp_real, net->max_batch * width);
   net->G_in = g_new0 (bp_real, net->max_batch * width);
+  net->G_step = g_new0 (bp_real, net->max_batch * width);
   net->eval_X = g_new0 (bp_real, net->max_batch * net->n_in);
   net->J = g_new0 (bp_real, MAX (jacobian, 1));
   net->L = g_new0 (bp_real, MAX (local, 1));
@@ -402,6 +403,7 @@ bp_network_new (const BpGraph *graph, gsize max_batch, GError **error)
   /* The optimizer's state, once, beside the parameters it follows. */
   net->optimizer = bp_optimizer_new (&graph->optimizer, net->params,
                                      net->n_params);
+  net->step_in_place = TRUE;
   return g_steal_pointer (&net);
 }
 
@@ -434,6 +436,7 @@ bp_network_free (BpNetwork *net)
   g_free (net->grads);
   g_free (net->G);
   g_free (net->G_in);
+  g_free (net->G_step);
   g_free (net->J);
   g_free (net->L);
   g_free (net->eval_X);
@@ -551,6 +554,53 @@ layer_gradient (BpNetwork *net, gsize i, gsize n)
     }
 }
 
+/* Whether the layer's step goes straight into its P: plain SGD, and a
+ * layer whose L and update never read P (BP_LAYER_UPDATE_INTO_P). */
+static gboolean
+steps_into_P (const BpNetwork *net, const BpLayer *layer)
+{
+  return net->step_in_place && layer->P != NULL
+         && bp_optimizer_is_plain_sgd (net->optimizer)
+         && (layer->plugin->desc->layer_flags & BP_LAYER_UPDATE_INTO_P);
+}
+
+/* The rows m of G scaled by -lr, for layer i's step into P. */
+static void
+scale_for_step (BpNetwork *net, gsize i, gsize n)
+{
+  double scale = -net->optimizer->learning_rate;
+  gsize size = n * net->layers[i].n_out;
+
+  for (gsize j = 0; j < size; j++)
+    net->G_step[j] = scale * net->G[j];
+}
+
+/* The paper's step delta[W | b] = -lr sum_i diag(m_i) L_i added straight
+ * to P by the layer's own update, from the rows of G_step: one pass over
+ * P where clearing, filling and applying a gradient would take three. */
+static void
+step_into_P (BpNetwork *net, gsize i, gsize n)
+{
+  BpLayer *layer = &net->layers[i];
+  const BpPlugin *d = layer->plugin->desc;
+  const bp_real *X = layer_input (net, i), *Y = net->outputs[i];
+
+  if (d->update_batch != NULL)
+    {
+      d->update_batch (layer->state, layer->P, n, X, Y, net->G_step,
+                       layer->P);
+      return;
+    }
+
+  for (gsize s = 0; s < n; s++)
+    {
+      d->local_L (layer->state, layer->P, X + s * layer->n_in,
+                  Y + s * layer->n_out, net->L);
+      d->update (layer->state, net->G_step + s * layer->n_out, net->L,
+                 layer->P);
+    }
+}
+
 /* G_in = G J row by row: the row vector m carried back through the layer,
  * with its fast form or the explicit jacobian. */
 static void
@@ -625,8 +675,16 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   for (gssize i = first; i >= 0; i--)
     {
       BpLayer *layer = &net->layers[i];
+      gboolean in_place = steps_into_P (net, layer);
 
-      if (layer->P != NULL)
+      if (in_place)
+        {
+          /* Simultaneous order carries m through the old P first. */
+          scale_for_step (net, (gsize) i, n);
+          if (order == BP_UPDATE_SEQUENTIAL)
+            step_into_P (net, (gsize) i, n);
+        }
+      else if (layer->P != NULL)
         {
           layer_gradient (net, (gsize) i, n);
           if (order == BP_UPDATE_SEQUENTIAL)
@@ -634,13 +692,15 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
         }
       if (i > 0)
         carry_back (net, (gsize) i, n);
+      if (in_place && order == BP_UPDATE_SIMULTANEOUS)
+        step_into_P (net, (gsize) i, n);
     }
 
   /* Simultaneous order: every gradient came from the old weights; step
-   * them all now. */
+   * the rest now. */
   if (order == BP_UPDATE_SIMULTANEOUS)
     for (gssize i = first; i >= 0; i--)
-      if (net->layers[i].P != NULL)
+      if (net->layers[i].P != NULL && !steps_into_P (net, &net->layers[i]))
         bp_optimizer_step_layer (net->optimizer, &net->layers[i]);
 
   return loss_sum;

@@ -35,6 +35,10 @@ struct BpNetwork {
   bp_real *grads;    /* the gradients, in the same places */
   gsize n_params;
   BpOptimizer *optimizer; /* the graph's, its state laid out as params */
+  /* Plain SGD adds its step straight into P for the layers whose flags
+   * allow it, leaving their grad untouched; tests that read grad clear
+   * this. */
+  gboolean step_in_place;
 
   /* Sized for max_batch rows at construction; nothing is allocated while
    * training. outputs[i] is layer i's output y for the batch. */
@@ -44,6 +48,7 @@ struct BpNetwork {
   bp_real *G, *G_in;           /* the carried row vectors m, one per row */
   bp_real *J;                  /* an explicit jacobian, for fallbacks */
   bp_real *L;                  /* an explicit L, for fallbacks */
+  bp_real *G_step;             /* -lr G, for a step straight into P */
   bp_real *eval_X;             /* evaluate's rows as numbers (the data
                                   may hold bytes), max_batch x n_in */
   GRand *train_rng;            /* for forward_train (dropout's masks) */

@@ -66,6 +66,13 @@ bp_optimizer_name (BpOptimizerKind kind)
     }
 }
 
+gboolean
+bp_optimizer_is_plain_sgd (const BpOptimizer *opt)
+{
+  return opt->settings.kind == BP_OPTIMIZER_SGD
+         && opt->settings.weight_decay == 0.0;
+}
+
 void
 bp_optimizer_begin_step (BpOptimizer *opt)
 {

@@ -30,6 +30,10 @@ void bp_optimizer_free (BpOptimizer *opt);
 /* "sgd", "momentum" or "adam", as graph files write them. */
 const char *bp_optimizer_name (BpOptimizerKind kind);
 
+/* Whether the optimizer is the paper's plain SGD, P <- P - lr g, without
+ * weight decay or state: its step may then be taken straight into P. */
+gboolean bp_optimizer_is_plain_sgd (const BpOptimizer *opt);
+
 /* Counts one training step (a batch): call it once before the step's
  * first bp_optimizer_step_layer. */
 void bp_optimizer_begin_step (BpOptimizer *opt);

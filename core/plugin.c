@@ -120,7 +120,8 @@ bp_plugin_list (const char *const *search_path)
  * ends where the next one's first member begins. */
 static const size_t descriptor_sizes[BP_ABI_VERSION + 1] = {
   [1] = offsetof (BpPlugin, forward_train),
-  [2] = sizeof (BpPlugin),
+  [2] = offsetof (BpPlugin, layer_flags),
+  [3] = sizeof (BpPlugin),
 };
 
 static gboolean

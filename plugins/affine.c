@@ -334,6 +334,8 @@ static const BpPlugin affine_plugin = {
   .update_batch = affine_update_batch,
   .output_flags = 0,
   .init_params = affine_init_params,
+  /* L = [x 1] needs no W: update and update_batch never read P. */
+  .layer_flags = BP_LAYER_UPDATE_INTO_P,
 };
 
 BP_PLUGIN_EXPORT const BpPlugin *

@@ -1,6 +1,7 @@
-/* Tests of core/blas.c: every shape bp_gemm routes elsewhere than GEMM
- * (one row, one column, an inner dimension of 1), in every transposition
- * and with padded leading dimensions, against a plain triple loop.
+/* Tests of core/blas.c: every route of bp_gemm (its own loop for tiny
+ * products, GEMV for one row or column, GER for an inner dimension of 1,
+ * GEMM), in every transposition and with padded leading dimensions,
+ * against a plain triple loop.
  */
 #include <math.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "blas.h"
 #include "testutil.h"
 
-enum { PAD = 3, MAX = 6 };
+enum { PAD = 3, MAX = 40 };
 
 /* A stored as op(A) is rows x cols: its element (i, j). */
 static bp_real

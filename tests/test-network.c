@@ -129,6 +129,7 @@ check_chain_gradient (const char *text, gsize n, const bp_real *X,
   g_autofree bp_real *grads = NULL;
 
   g_assert_cmpint (net->fused, ==, expect_fused);
+  net->step_in_place = FALSE; /* so that grads holds every gradient */
   bp_network_set_learning_rate (net, 0.0);
   bp_network_train_step (net, n, X, F, BP_UPDATE_SIMULTANEOUS);
   grads = g_memdup2 (net->grads, net->n_params * sizeof (bp_real));
@@ -153,6 +154,62 @@ check_chain_gradient (const char *text, gsize n, const bp_real *X,
     }
   g_assert_cmpuint (compared, >, 10);
   g_assert_cmpuint (nonzero, >, compared / 2);
+}
+
+/* Plain SGD steps straight into P for affine layers; the result must be
+ * the gradient path's, P - lr g, to rounding, in both orders, online and
+ * on batches, and the gradient buffers must stay untouched (the in-place
+ * path really ran). */
+static void
+test_step_in_place (void)
+{
+  static const char text[] =
+    "version: 1\n"
+    "network:\n"
+    "  input: 3\n"
+    "  layers:\n"
+    "    - affine: {units: 5, init: xavier}\n"
+    "    - logistic\n"
+    "    - affine: {units: 4, init: uniform}\n"
+    "    - relu\n"
+    "    - affine: {units: 2}\n"
+    "    - softmax\n"
+    "  loss: cross_entropy\n"
+    "data:\n"
+    "  train: {inputs: [[0, 0, 0]], targets: [[1, 0]]}\n"
+    "training: {epochs: 1, optimizer: {sgd: {lr: 0.3}}, seed: 3}\n";
+  const bp_real X[3 * 3] = { 0.3, -1.2, 0.8, 1.5, 0.4, -0.7, -0.2, 0.9,
+                             1.1 };
+  const bp_real F[3 * 2] = { 1, 0, 0, 1, 1, 0 };
+
+  for (int order = 0; order < 2; order++)
+    for (gsize n = 1; n <= 3; n += 2)
+      {
+        BpUpdateOrder update = order ? BP_UPDATE_SEQUENTIAL
+                                     : BP_UPDATE_SIMULTANEOUS;
+        g_autoptr (BpNetwork) fast = network_from_text (text, 3, NULL);
+        g_autoptr (BpNetwork) slow = network_from_text (text, 3, NULL);
+        g_autofree bp_real *start = g_memdup2 (
+          fast->params, fast->n_params * sizeof (bp_real));
+        double moved = 0;
+
+        slow->step_in_place = FALSE;
+        for (int step = 0; step < 4; step++)
+          {
+            double a = bp_network_train_step (fast, n, X, F, update);
+            double b = bp_network_train_step (slow, n, X, F, update);
+
+            g_assert_cmpfloat_with_epsilon (a, b, 1e-12);
+          }
+        for (gsize j = 0; j < fast->n_params; j++)
+          {
+            g_assert_cmpfloat_with_epsilon (fast->params[j],
+                                            slow->params[j], 1e-13);
+            g_assert_cmpfloat (fast->grads[j], ==, 0.0);
+            moved = MAX (moved, fabs (fast->params[j] - start[j]));
+          }
+        g_assert_cmpfloat (moved, >, 1e-3);
+      }
 }
 
 static const bp_real chain_X[3 * 3] = {
@@ -443,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/network/chain/fused-matches-explicit",
                    test_fused_matches_explicit);
   g_test_add_func ("/network/determinism", test_same_seed_same_bits);
+  g_test_add_func ("/network/step-in-place", test_step_in_place);
   g_test_add_func ("/network/dropout", test_dropout_in_the_chain);
   g_test_add_func ("/network/model/round-trip", test_model_round_trip);
   g_test_add_func ("/network/model/write-failure", test_model_write_failure);

@@ -29,11 +29,11 @@
 extern "C" {
 #endif
 
-/* Version 1 is the first; version 2 appended forward_train. A later
- * version only appends members to BpPlugin and bumps this number; the core
- * keeps loading plugins built against every version it knows, reading
+/* Version 1 is the first; version 2 appended forward_train, version 3
+ * layer_flags. A later version only appends members to BpPlugin and bumps
+ * this number; the core keeps loading plugins built against every version it knows, reading
  * struct_size to see which members they have (those they lack are NULL). */
-#define BP_ABI_VERSION 2
+#define BP_ABI_VERSION 3
 #define BP_ABI_VERSION_OLDEST 1
 
 /* The number type of every buffer. A plugin records the size it was built
@@ -145,6 +145,18 @@ typedef struct {
 enum {
   BP_OUTPUT_UNIT_INTERVAL = 1 << 0, /* each y_k in (0, 1) */
   BP_OUTPUT_DISTRIBUTION = 1 << 1   /* y_k > 0 and sum_k y_k = 1 */
+};
+
+/* What the core may assume of a layer's operations (layer_flags). */
+enum {
+  /* The layer's L does not depend on its P, and update and update_batch
+   * only add to grad, never reading P: so the core may pass the layer's
+   * own P as grad. With plain SGD it then hands them m already scaled by
+   * -lr, and the paper's step delta[W | b] = -lr diag(m) L lands in P in
+   * one pass, without a gradient buffer to clear, fill and read back
+   * (most of an online step's memory traffic). Leave it unset when
+   * local_L, update or update_batch reads P. */
+  BP_LAYER_UPDATE_INTO_P = 1 << 0
 };
 
 /* ---- Losses ------------------------------------------------------------ */
@@ -260,18 +272,27 @@ typedef struct BpPlugin {
    * (a mask) and find a row by its place in Y. */
   void (*forward_train) (void *state, const bp_real *P, size_t n,
                          const bp_real *X, bp_real *Y, void *rng);
+
+  /* Version 3 appends what follows. */
+
+  /* Layer: a combination of BP_LAYER_* flags true of its operations. */
+  uint32_t layer_flags;
 } BpPlugin;
 
 /* The descriptor's size in each version (on LP64 platforms), pinned: a
  * change of layout without a new version would break every plugin. */
 #define BP_PLUGIN_SIZE_V1 168
 #define BP_PLUGIN_SIZE_V2 176
+#define BP_PLUGIN_SIZE_V3 184
 _Static_assert (sizeof (void *) != 8
-                || sizeof (BpPlugin) == BP_PLUGIN_SIZE_V2,
+                || sizeof (BpPlugin) == BP_PLUGIN_SIZE_V3,
                 "BpPlugin layout changed: bump BP_ABI_VERSION");
 _Static_assert (sizeof (void *) != 8
                 || offsetof (BpPlugin, forward_train) == BP_PLUGIN_SIZE_V1,
                 "BpPlugin's version 1 members moved");
+_Static_assert (sizeof (void *) != 8
+                || offsetof (BpPlugin, layer_flags) == BP_PLUGIN_SIZE_V2,
+                "BpPlugin's version 2 members moved");
 
 /* The entry symbol every plugin exports. */
 #define BP_PLUGIN_ENTRY_SYMBOL "bp_plugin_entry"
