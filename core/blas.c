@@ -128,3 +128,11 @@ bp_row_times (const bp_real *x, const bp_real *A, size_t rows, size_t cols,
   GEMV (CblasRowMajor, CblasTrans, (blasint) rows, (blasint) cols, 1, A,
         (blasint) cols, x, 1, 0, y, 1);
 }
+
+void
+bp_blas_set_threads (unsigned int n)
+{
+  /* OpenBLAS lowers n to the count it was built for (64 in Debian's
+   * build); a serial OpenBLAS ignores the call and stays at 1. */
+  openblas_set_num_threads ((int) n);
+}

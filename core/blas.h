@@ -19,4 +19,9 @@ void bp_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
 void bp_row_times (const bp_real *x, const bp_real *A, size_t rows,
                    size_t cols, bp_real *y);
 
+/* How many threads OpenBLAS's products may use, n from 1 to INT_MAX
+ * (OpenBLAS would read 0 as its own maximum). The setting is OpenBLAS's,
+ * so it holds for the whole process, every run in it included. */
+void bp_blas_set_threads (unsigned int n);
+
 #endif /* BP_CORE_BLAS_H */

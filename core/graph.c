@@ -42,7 +42,7 @@ static const char *const any_data_keys[] = {
 };
 static const char *const training_keys[] = {
   "epochs", "batch", "optimizer", "schedule", "weight_decay", "update",
-  "seed", "shuffle", NULL
+  "seed", "shuffle", "threads", NULL
 };
 static const char *const sgd_keys[] = { "lr", NULL };
 static const char *const momentum_keys[] = {
@@ -1216,8 +1216,20 @@ read_training (const Reader *r, const yaml_node_t *node, GError **error)
     return FALSE;
 
   value = find_value (r, node, "shuffle", NULL);
-  return value == NULL || read_bool (r, "shuffle", value, &graph->shuffle,
-                                     error);
+  if (value != NULL
+      && !read_bool (r, "shuffle", value, &graph->shuffle, error))
+    return FALSE;
+
+  /* OpenBLAS takes the count as an int. */
+  value = find_value (r, node, "threads", NULL);
+  if (value != NULL)
+    {
+      if (!read_unsigned (r, "threads", value, 1, G_MAXINT,
+                          "a positive integer", &number, error))
+        return FALSE;
+      graph->threads = (guint) number;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -1519,6 +1531,15 @@ bp_graph_set_update (BpGraph *graph, BpUpdateOrder update)
   g_return_if_fail (update == BP_UPDATE_SIMULTANEOUS
                     || update == BP_UPDATE_SEQUENTIAL);
   graph->update = update;
+}
+
+void
+bp_graph_set_threads (BpGraph *graph, guint threads)
+{
+  g_return_if_fail (graph != NULL);
+  g_return_if_fail (threads <= G_MAXINT);
+
+  graph->threads = threads;
 }
 
 const char *

@@ -141,6 +141,8 @@ struct BpGraph {
   BpUpdateOrder update;
   guint64 seed;
   gboolean shuffle;     /* default TRUE */
+  guint threads;        /* OpenBLAS's threads; 0 (the default) for one per
+                           processor */
 
   /* Solve mode (training: {solve: input, ...}): no data and no parameter
    * moves; the input is corrected until the chain's single output reaches

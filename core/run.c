@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "blas.h"
 #include "data.h"
 #include "network.h"
 #include "optimizer.h"
@@ -24,6 +25,8 @@ struct BpRun {
   bp_real *batch_X;  /* batch x n_in */
   bp_real *batch_F;  /* batch x n_out */
   gboolean classifies; /* accuracy means something for these targets */
+  BpProgressFunc on_batch; /* bp_run_set_progress's, or NULL */
+  gpointer on_batch_data;
 };
 
 /* Targets are classes when a label column made them, or when every row
@@ -208,27 +211,110 @@ gather_batch (BpRun *run, gsize start, gsize n)
                      run->batch_F);
 }
 
+void
+bp_run_set_progress (BpRun *run, BpProgressFunc on_batch,
+                     gpointer user_data)
+{
+  g_return_if_fail (run != NULL);
+
+  run->on_batch = on_batch;
+  run->on_batch_data = user_data;
+}
+
+/* The clock of the progress reports. A reading costs some 30 ns: read
+ * at every batch, it made online training of the paper's 2-2-2 network
+ * (about 220 ns a sample) 12 to 15% slower. Fast batches read it every
+ * stride-th batch only, stride doubling while readings come closer than
+ * half of CLOCK_SPACING_US and halving while they are more than twice
+ * that apart: the cost falls to the call alone (within 2%, the noise),
+ * and the time reported is some 0.1 ms old at most while batches take
+ * about the same time. */
+#define CLOCK_SPACING_US 50
+#define CLOCK_STRIDE_MAX 1024
+
+typedef struct {
+  gint64 start;      /* when the epoch's first batch started */
+  gint64 now;        /* the last reading */
+  guint stride;      /* batches from one reading to the next */
+  guint countdown;   /* batches to the next reading */
+} ProgressClock;
+
+/* Starts the epoch's clock, after the shuffle: a rate taken over the
+ * first batches would otherwise be mostly the shuffle's time. The first
+ * batch reads it again. */
+static void
+clock_start (ProgressClock *clock)
+{
+  clock->start = clock->now = g_get_monotonic_time ();
+  clock->stride = MAX (clock->stride, 1);
+  clock->countdown = 1;
+}
+
+/* Tells on_batch where the epoch has got to: progress holds the epoch's
+ * fixed fields, this fills in the rest. The report lives in the caller's
+ * frame, so that nothing is allocated per batch. */
+static void
+report_batch (const BpRun *run, BpProgressReport *progress,
+              ProgressClock *clock, gsize batch, gsize samples,
+              double loss_sum)
+{
+  if (--clock->countdown == 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now - clock->now < CLOCK_SPACING_US / 2
+          && clock->stride < CLOCK_STRIDE_MAX)
+        clock->stride *= 2;
+      else if (now - clock->now > 2 * CLOCK_SPACING_US && clock->stride > 1)
+        clock->stride /= 2;
+      clock->now = now;
+      clock->countdown = clock->stride;
+    }
+
+  progress->batch = batch;
+  progress->samples = samples;
+  progress->loss_sum = loss_sum;
+  progress->now = clock->now;
+  progress->seconds = (double) (clock->now - clock->start) / G_USEC_PER_SEC;
+  run->on_batch (progress, run->on_batch_data);
+}
+
 gboolean
 bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
               GError **error)
 {
   const BpGraph *graph = run->graph;
   const BpDataset *data = run->train;
+  ProgressClock clock = { 0 };
+
+  /* OpenBLAS's threads are the process's: set them for every run, so
+   * that one run's setting does not linger into the next. */
+  bp_blas_set_threads (graph->threads != 0 ? graph->threads
+                                           : g_get_num_processors ());
 
   for (guint epoch = 1; epoch <= graph->epochs; epoch++)
     {
       gint64 start_time = g_get_monotonic_time ();
       BpEpochReport report = { 0 };
+      BpProgressReport progress = { 0 };
       double loss_sum = 0.0;
       double lr = bp_schedule_learning_rate (&graph->schedule,
                                              graph->optimizer.learning_rate,
                                              epoch, graph->epochs);
+      gsize batch = 0;
+
+      progress.epoch = epoch;
+      progress.epochs = graph->epochs;
+      progress.n_batches = (data->n + graph->batch - 1) / graph->batch;
+      progress.n_samples = data->n;
 
       /* The epoch's learning rate, then one pass over the shuffled
        * training rows, a batch at a time. */
       bp_network_set_learning_rate (run->net, lr);
       if (graph->shuffle)
         shuffle (run->shuffle_rng, run->order, data->n);
+      if (run->on_batch != NULL)
+        clock_start (&clock);
       for (gsize start = 0; start < data->n; start += graph->batch)
         {
           gsize n = MIN (graph->batch, data->n - start);
@@ -236,6 +322,10 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
           gather_batch (run, start, n);
           loss_sum += bp_network_train_step (run->net, n, run->batch_X,
                                              run->batch_F, graph->update);
+          batch++;
+          if (run->on_batch != NULL)
+            report_batch (run, &progress, &clock, batch, start + n,
+                          loss_sum);
         }
 
       /* A NaN or infinite loss only gets worse: stop and say why. */

@@ -312,6 +312,192 @@ test_usage_errors (void)
                    "bpframe: --epochs must be a positive integer\n");
 }
 
+/* ---- OpenBLAS threads and the progress line ------------------------------ */
+
+/* Each bad value of --threads and --progress: exit 2, the message alone,
+ * nothing read or trained. */
+static void
+test_threads_and_progress_usage (void)
+{
+  static const struct {
+    const char *option;
+    const char *message;
+  } cases[] = {
+    { "--threads=0", "--threads must be a positive integer, got '0'" },
+    { "--threads=-1", "--threads must be a positive integer, got '-1'" },
+    { "--threads=two", "--threads must be a positive integer, got 'two'" },
+    { "--threads=1.5", "--threads must be a positive integer, got '1.5'" },
+    { "--threads=2147483648",
+      "--threads 2147483648 is too large; at most 2147483647" },
+    { "--progress=sometimes",
+      "--progress must be auto, always or never, got 'sometimes'" },
+    { "--progress-interval=-1", "--progress-interval must be a number of "
+      "milliseconds, 0 or more" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("bpframe: %s\n",
+                                                   cases[i].message);
+      g_auto (Result) r = { 0 };
+
+      run_bpframe (&r, NULL, "run", cases[i].option, "g.yaml", NULL);
+      g_assert_cmpstr (r.err, ==, expected);
+      g_assert_cmpint (r.status, ==, 2);
+      g_assert_cmpstr (r.out, ==, "");
+    }
+}
+
+/* stdout with the times, which differ from run to run, blanked. */
+static char *
+without_times (const char *out)
+{
+  g_autoptr (GRegex) times = g_regex_new (
+    "(  [0-9.]+ m?s$|in [0-9.]+ s;)", G_REGEX_MULTILINE, 0, NULL);
+
+  return g_regex_replace_literal (times, out, -1, 0, "<time>", 0, NULL);
+}
+
+/* The loss an epoch line of stdout shows, "loss 1.0986" -> "1.0986". */
+static char *
+epoch_loss (const char *out, guint epoch, guint epochs)
+{
+  g_autofree char *head = g_strdup_printf ("epoch %u/%u  loss ", epoch,
+                                           epochs);
+  const char *at = strstr (out, head);
+
+  g_assert_nonnull (at);
+  at += strlen (head);
+  return g_strndup (at, strcspn (at, " \n"));
+}
+
+/* --progress=always (with a line at every batch, --progress-interval=0):
+ * stderr holds lines each opening with "\r", with the epoch, the batch,
+ * the rate, the running mean loss and the time left, batches rising
+ * within an epoch; each epoch's last batch shows the loss its epoch line
+ * then prints, and the line is blanked before each epoch line. stdout is
+ * what --progress=never prints. iris: 150 rows, batches of 10. */
+static void
+test_progress_always (void)
+{
+  g_autofree char *csv = iris_csv ();
+  g_autofree char *train = g_strdup_printf ("{csv: %s, label: species}",
+                                            csv);
+  g_autofree char *text = g_strdup_printf (
+    "version: 1\nnetwork:\n  input: 4\n"
+    "  layers: [{affine: {units: 5}}, relu, {affine: {units: 3}}, softmax]\n"
+    "  loss: cross_entropy\ndata:\n  train: %s\ntraining:\n  epochs: 3\n"
+    "  batch: 10\n  optimizer: {sgd: {lr: 0.05}}\n", train);
+  g_autofree char *path = bp_test_write_file (tmp_dir, "progress.yaml",
+                                              text);
+  g_autoptr (GRegex) line = g_regex_new (
+    "^epoch ([1-3])/3  batch +([0-9]+)/15  [0-9]+ samples/s  "
+    "loss ([^ ]+)  [0-9.]+ s left *$", 0, 0, NULL);
+  g_auto (Result) r = { 0 };
+  g_auto (Result) never = { 0 };
+  g_auto (GStrv) parts = NULL;
+  g_autofree char *out_masked = NULL;
+  g_autofree char *never_masked = NULL;
+  guint epoch = 1, last_batch = 0, drawn = 0;
+  char *last_loss = NULL;
+
+  run_bpframe (&r, NULL, "run", "--progress=always",
+               "--progress-interval=0", "--threads=1", path, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_true (g_str_has_prefix (r.err, "\repoch 1/3  batch "));
+  g_assert_true (g_str_has_suffix (r.err, "\r"));
+
+  /* "\r" opens each drawing (which may end in blanks over a longer line
+   * before it), and opens and closes each blanking. */
+  parts = g_strsplit (r.err, "\r", -1);
+  for (gsize i = 0; parts[i] != NULL; i++)
+    {
+      g_autoptr (GMatchInfo) match = NULL;
+      g_autofree char *batch = NULL;
+
+      if (parts[i][0] == '\0')
+        continue;
+
+      /* A blanking ends an epoch: its last line was the last batch's,
+       * with the loss of the epoch's line. */
+      if (parts[i][0] == ' ' && strspn (parts[i], " ") == strlen (parts[i]))
+        {
+          g_autofree char *loss = epoch_loss (r.out, epoch, 3);
+
+          g_assert_cmpuint (last_batch, ==, 15);
+          g_assert_cmpstr (last_loss, ==, loss);
+          g_clear_pointer (&last_loss, g_free);
+          epoch++;
+          last_batch = 0;
+          continue;
+        }
+
+      g_assert_true (g_regex_match (line, parts[i], 0, &match));
+      {
+        g_autofree char *e = g_match_info_fetch (match, 1);
+
+        g_assert_cmpuint (g_ascii_strtoull (e, NULL, 10), ==, epoch);
+      }
+      batch = g_match_info_fetch (match, 2);
+      g_assert_cmpuint (g_ascii_strtoull (batch, NULL, 10), >, last_batch);
+      last_batch = (guint) g_ascii_strtoull (batch, NULL, 10);
+      g_free (last_loss);
+      last_loss = g_match_info_fetch (match, 3);
+      drawn++;
+    }
+  g_assert_cmpuint (epoch, ==, 4);
+  g_assert_cmpuint (drawn, >=, 3);
+  g_assert_null (last_loss);
+
+  run_bpframe (&never, NULL, "run", "--progress=never", "--threads=1",
+               path, NULL);
+  g_assert_cmpint (never.status, ==, 0);
+  g_assert_cmpstr (never.err, ==, "");
+  out_masked = without_times (r.out);
+  never_masked = without_times (never.out);
+  g_assert_cmpstr (out_masked, ==, never_masked);
+  g_assert_nonnull (strstr (out_masked, "\nepoch 3/3  loss "));
+}
+
+/* At the default interval the line is drawn at most five times a second
+ * of the run, however short its epochs; auto (stderr a pipe here) and
+ * --quiet draw nothing. */
+static void
+test_progress_throttled (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
+                                            "iris.yaml", NULL);
+  g_autofree char *model = g_build_filename (tmp_dir, "iris-model.yaml",
+                                             NULL);
+  g_auto (Result) r = { 0 };
+  g_auto (Result) auto_mode = { 0 };
+  g_auto (Result) quiet = { 0 };
+  gint64 start = g_get_monotonic_time ();
+  double seconds;
+  gsize drawings = 0;
+
+  run_bpframe (&r, NULL, "run", "--progress=always", "--epochs=40",
+               "--model", model, path, NULL);
+  seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_assert_cmpint (r.status, ==, 0);
+  for (const char *c = r.err; (c = strstr (c, "\repoch ")) != NULL; c++)
+    drawings++;
+  g_assert_cmpfloat ((double) drawings, <=, 1 + seconds * 5);
+
+  run_bpframe (&auto_mode, NULL, "run", "--epochs=2", "--model", model,
+               path, NULL);
+  g_assert_cmpint (auto_mode.status, ==, 0);
+  g_assert_cmpstr (auto_mode.err, ==, "");
+  g_assert_true (g_str_has_prefix (auto_mode.out, "epoch 1/2  loss "));
+
+  run_bpframe (&quiet, NULL, "run", "-q", "--progress=always",
+               "--progress-interval=0", "--epochs=2", "--model", model,
+               path, NULL);
+  g_assert_cmpint (quiet.status, ==, 0);
+  g_assert_cmpstr (quiet.err, ==, "");
+  g_assert_cmpstr (quiet.out, ==, "");
+}
+
 /* ---- Bad input: plugins and the network ------------------------------- */
 
 static void
@@ -538,7 +724,7 @@ test_graph_file_errors (void)
   expect_run_error (unknown, 2, "bpframe: %s:13:3: unknown key 'epoch' in "
                                 "training; expected one of epochs, batch, "
                                 "optimizer, schedule, weight_decay, "
-                                "update, seed, shuffle\n");
+                                "update, seed, shuffle, threads\n");
 
   memcpy (strstr (wrong_type, "epochs: 2"), "epochs: x", 9);
   expect_run_error (wrong_type, 2, "bpframe: %s:13:11: epochs: expected a "
@@ -589,6 +775,10 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/run/older-abi-plugin", test_older_abi_plugin);
   g_test_add_func ("/cli/help-and-version", test_help_and_version);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
+  g_test_add_func ("/cli/threads-and-progress-usage",
+                   test_threads_and_progress_usage);
+  g_test_add_func ("/cli/run/progress-always", test_progress_always);
+  g_test_add_func ("/cli/run/progress-throttled", test_progress_throttled);
   g_test_add_func ("/cli/bad/units", test_units_zero_or_negative);
   g_test_add_func ("/cli/bad/plugin-not-found", test_plugin_not_found);
   g_test_add_func ("/cli/bad/plugin-name", test_plugin_names_refused);

@@ -43,6 +43,7 @@ static const char valid_graph[] =
   "  update: sequential\n"
   "  seed: 18446744073709551615\n"
   "  shuffle: false\n"
+  "  threads: 3\n"
   "output:\n"
   "  model: out/iris-model.yaml\n";
 
@@ -171,6 +172,7 @@ test_valid (Fixture *f, gconstpointer user_data)
   g_assert_cmpint (graph->update, ==, BP_UPDATE_SEQUENTIAL);
   g_assert_cmpuint (graph->seed, ==, G_MAXUINT64);
   g_assert_false (graph->shuffle);
+  g_assert_cmpuint (graph->threads, ==, 3);
   g_assert_cmpstr (graph->model_path, ==, model);
   g_assert_cmpstr (bp_graph_get_model_path (graph), ==, model);
 }
@@ -242,6 +244,7 @@ test_defaults (Fixture *f, gconstpointer user_data)
   g_assert_cmpint (graph->update, ==, BP_UPDATE_SIMULTANEOUS);
   g_assert_cmpuint (graph->seed, ==, 1);
   g_assert_true (graph->shuffle);
+  g_assert_cmpuint (graph->threads, ==, 0);
   g_assert_null (graph->model_path);
 }
 
@@ -286,6 +289,10 @@ test_setters (Fixture *f, gconstpointer user_data)
   g_assert_cmpuint (graph->epochs, ==, 7);
   bp_graph_set_seed (graph, G_GUINT64_CONSTANT (0x100000002));
   g_assert_cmpuint (graph->seed, ==, G_GUINT64_CONSTANT (0x100000002));
+  bp_graph_set_threads (graph, 1);
+  g_assert_cmpuint (graph->threads, ==, 1);
+  bp_graph_set_threads (graph, 0);
+  g_assert_cmpuint (graph->threads, ==, 0);
 
   /* Taken as given: not resolved against the graph's folder. */
   bp_graph_set_model_path (graph, "elsewhere/m.yaml");
@@ -509,7 +516,7 @@ static const BadGraph bad_graphs[] = {
   { "unknown-training", VERSION NETWORK DATA
     "training:\n  epoch: 5\n  optimizer: {sgd: {lr: 0.1}}\n",
     "9:3: unknown key 'epoch' in training; expected one of epochs, batch, "
-    "optimizer, schedule, weight_decay, update, seed, shuffle" },
+    "optimizer, schedule, weight_decay, update, seed, shuffle, threads" },
   { "unknown-sgd", VERSION NETWORK DATA
     "training:\n  epochs: 5\n  optimizer: {sgd: {rate: 0.1}}\n",
     "10:21: unknown key 'rate' in sgd; expected one of lr" },
@@ -637,6 +644,17 @@ static const BadGraph bad_graphs[] = {
     "  seed: 18446744073709551616\n",
     "11:9: seed: 18446744073709551616 is too large; at most "
     "18446744073709551615" },
+  { "threads-zero", VERSION NETWORK DATA TRAINING "  threads: 0\n",
+    "11:12: threads: expected a positive integer, got '0'" },
+  { "threads-negative", VERSION NETWORK DATA TRAINING "  threads: -1\n",
+    "11:12: threads: expected a positive integer, got '-1'" },
+  { "threads-word", VERSION NETWORK DATA TRAINING "  threads: two\n",
+    "11:12: threads: expected a positive integer, got 'two'" },
+  { "threads-real", VERSION NETWORK DATA TRAINING "  threads: 1.5\n",
+    "11:12: threads: expected a positive integer, got '1.5'" },
+  { "threads-large", VERSION NETWORK DATA TRAINING
+    "  threads: 2147483648\n",
+    "11:12: threads: 2147483648 is too large; at most 2147483647" },
   { "shuffle-yes", VERSION NETWORK DATA TRAINING "  shuffle: yes\n",
     "11:12: shuffle: expected true or false, got 'yes'" },
   { "update-word", VERSION NETWORK DATA TRAINING "  update: parallel\n",
@@ -805,6 +823,8 @@ static const BadGraph bad_graphs[] = {
     "12:3: weight_decay is not used when training solves for the input" },
   { "solve-seed", VERSION SOLVE_NETWORK SOLVE "  seed: 3\n",
     "12:3: seed is not used when training solves for the input" },
+  { "solve-threads", VERSION SOLVE_NETWORK SOLVE "  threads: 2\n",
+    "12:3: threads is not used when training solves for the input" },
   { "solve-model", VERSION SOLVE_NETWORK SOLVE "output:\n  model: m.yaml\n",
     "13:3: model is not used when training solves for the input" },
   { "solve-tangent-lr", VERSION SOLVE_NETWORK SOLVE "  lr: 0.1\n",

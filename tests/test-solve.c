@@ -350,6 +350,12 @@ test_bad_graphs (void)
   expect_run (one_input, "--model=m.yaml", 2, "",
               "bpframe: --model is not used when training solves for "
               "the input\n");
+  expect_run (one_input, "--threads=2", 2, "",
+              "bpframe: --threads is not used when training solves for "
+              "the input\n");
+  expect_run (one_input, "--progress=never", 2, "",
+              "bpframe: --progress is not used when training solves for "
+              "the input\n");
 
   /* A loss other than the residual would scale every step wrongly. */
   memcpy (strstr (mse, "loss: target"), "loss: mse   ", 12);

@@ -1,21 +1,39 @@
 /* bpframe run: trains the network a graph file describes, printing one
- * line per epoch and a summary, and writes the model file; or, for a graph
- * in solve mode, prints each iterate of the input it solves for.
+ * line per epoch and a summary (and, on a terminal, a progress line while
+ * an epoch runs), and writes the model file; or, for a graph in solve
+ * mode, prints each iterate of the input it solves for.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* The progress line is redrawn at most this often by default: five times
+ * a second, which reads as live without costing a terminal write per
+ * batch. */
+#define PROGRESS_INTERVAL_MS 200
+
+/* Room for the progress line, its "\r" and the blanks that cover a
+ * longer line drawn before it. */
+#define PROGRESS_LINE_SIZE 256
 
 typedef struct {
   gboolean quiet;
   gboolean scheduled; /* the learning rate changes: print it */
   gint64 start_time;
   BpEpochReport last;
+
+  /* The progress line on stderr, redrawn in place while an epoch runs. */
+  gint64 interval;    /* the least time between two drawings, in us */
+  gint64 drawn_at;    /* when it was last drawn; at first, the start */
+  gsize shown;        /* the columns it covers now; 0 when erased */
+  char line[PROGRESS_LINE_SIZE];
 } RunProgress;
 
 static guint
-digits (guint n)
+digits (guint64 n)
 {
   guint count = 1;
 
@@ -27,6 +45,91 @@ digits (guint n)
   return count;
 }
 
+/* ---- The progress line --------------------------------------------------- */
+
+/* Writes the time left as a person reads it: "4.2 s", "38 s",
+ * "3 min 05 s", "2 h 07 min". */
+static void
+format_time_left (char *buffer, gsize size, double seconds)
+{
+  guint64 whole = (guint64) (seconds + 0.5);
+
+  if (seconds < 9.95)
+    g_snprintf (buffer, size, "%.1f s", seconds);
+  else if (whole < 60)
+    g_snprintf (buffer, size, "%" G_GUINT64_FORMAT " s", whole);
+  else if (whole < 3600)
+    g_snprintf (buffer, size, "%" G_GUINT64_FORMAT " min %02u s",
+                whole / 60, (guint) (whole % 60));
+  else
+    g_snprintf (buffer, size, "%" G_GUINT64_FORMAT " h %02u min",
+                whole / 3600, (guint) (whole % 3600 / 60));
+}
+
+/* Covers the progress line with blanks and returns to its start, so that
+ * the next line printed, on stdout or stderr, starts clean. */
+static void
+erase_progress (RunProgress *progress)
+{
+  if (progress->shown == 0)
+    return;
+  fprintf (stderr, "\r%*s\r", (int) progress->shown, "");
+  fflush (stderr);
+  progress->shown = 0;
+}
+
+/* Called after every batch: returns at once unless the interval has
+ * passed since the last drawing. The line is put together in the run's
+ * buffer and written with one call, so that drawing allocates nothing.
+ *
+ * TODO: a line wider than the terminal wraps, and "\r" then returns only
+ * to the start of its last row; cutting it to the terminal's width
+ * (TIOCGWINSZ) would fix that. It stays within 80 columns up to 9999
+ * epochs of 99999 batches. */
+static void
+show_progress (const BpProgressReport *report, gpointer user_data)
+{
+  RunProgress *progress = user_data;
+  char left[32];
+  gsize width;
+  double rate;
+  int n;
+
+  /* A rate taken over less than a quarter of the interval into the
+   * epoch, or over no measurable time, is too rough to show. */
+  if (report->now - progress->drawn_at < progress->interval
+      || report->seconds * G_USEC_PER_SEC < (double) progress->interval / 4
+      || report->seconds <= 0.0)
+    return;
+  progress->drawn_at = report->now;
+  rate = (double) report->samples / report->seconds;
+  format_time_left (left, sizeof left,
+                    (double) (report->n_samples - report->samples) / rate);
+
+  /* Every field is bounded (the rate by samples over a microsecond), so
+   * the line fits the buffer with room to spare; it would be cut, not
+   * overrun, if it did not. */
+  n = g_snprintf (progress->line, sizeof progress->line,
+                  "\repoch %*u/%u  batch %*" G_GSIZE_FORMAT "/%"
+                  G_GSIZE_FORMAT "  %.0f samples/s  loss %.6g  %s left",
+                  (int) digits (report->epochs), report->epoch,
+                  report->epochs, (int) digits (report->n_batches),
+                  report->batch, report->n_batches, rate,
+                  report->loss_sum / (double) report->samples, left);
+  width = MIN ((gsize) n, sizeof progress->line - 1) - 1; /* no "\r" */
+
+  /* Blanks over what a longer line before it left on the screen. */
+  if (progress->shown > width)
+    g_snprintf (progress->line + width + 1,
+                sizeof progress->line - width - 1, "%*s",
+                (int) (progress->shown - width), "");
+  fputs (progress->line, stderr);
+  fflush (stderr);
+  progress->shown = width;
+}
+
+/* ---- Epoch lines and the summary ----------------------------------------- */
+
 static gboolean
 print_epoch (const BpEpochReport *report, gpointer user_data)
 {
@@ -35,6 +138,9 @@ print_epoch (const BpEpochReport *report, gpointer user_data)
   progress->last = *report;
   if (progress->quiet)
     return TRUE;
+
+  /* The progress line goes before the epoch's line takes its place. */
+  erase_progress (progress);
 
   /* The epoch number padded to the width of the last one, so columns
    * line up. */
@@ -113,8 +219,9 @@ print_iterate (const BpSolveReport *report, gpointer user_data)
   return TRUE;
 }
 
-/* Solve mode has no epochs, seed, model or update order: an option that
- * sets one would be silently ignored, so it is refused. */
+/* Solve mode has no epochs, seed, model, update order, BLAS products or
+ * batches: an option that sets one would be silently ignored, so it is
+ * refused. */
 static int
 run_solve (const BpGraph *graph, gboolean quiet, const char *option)
 {
@@ -146,13 +253,63 @@ run_solve (const BpGraph *graph, gboolean quiet, const char *option)
 
 /* ---- The command --------------------------------------------------------- */
 
+/* --threads N: 1 to G_MAXINT, as training.threads. */
+static gboolean
+parse_threads (const char *text, guint *threads, GError **error)
+{
+  guint64 value = 0;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &value, NULL)
+      || value < 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--threads must be a positive integer, got '%s'", text);
+      return FALSE;
+    }
+  if (value > G_MAXINT)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--threads %s is too large; at most %d", text, G_MAXINT);
+      return FALSE;
+    }
+  *threads = (guint) value;
+  return TRUE;
+}
+
+/* --progress auto|always|never; whether the line is shown. auto shows it
+ * when stderr is a terminal; --quiet shows nothing at all. */
+static gboolean
+parse_progress (const char *text, gboolean quiet, gboolean *show,
+                GError **error)
+{
+  if (text == NULL || strcmp (text, "auto") == 0)
+    *show = isatty (STDERR_FILENO);
+  else if (strcmp (text, "always") == 0)
+    *show = TRUE;
+  else if (strcmp (text, "never") == 0)
+    *show = FALSE;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--progress must be auto, always or never, got '%s'",
+                   text);
+      return FALSE;
+    }
+  *show = *show && !quiet;
+  return TRUE;
+}
+
 int
 bp_cmd_run (int argc, char **argv)
 {
   gint64 epochs = 0, seed = -1;
+  gint64 interval = PROGRESS_INTERVAL_MS;
   g_autofree char *model = NULL;
   g_autofree char *update = NULL;
-  gboolean quiet = FALSE;
+  g_autofree char *threads_text = NULL;
+  g_autofree char *progress_mode = NULL;
+  gboolean quiet = FALSE, show_progress_line = FALSE;
+  guint threads = 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (BpGraph) graph = NULL;
@@ -170,8 +327,20 @@ bp_cmd_run (int argc, char **argv)
     { "update", 'u', 0, G_OPTION_ARG_STRING, &update,
       "Use this update order instead of the graph's: sequential (the "
       "paper's) or simultaneous", "ORDER" },
+    { "threads", 't', 0, G_OPTION_ARG_STRING, &threads_text,
+      "Let OpenBLAS use N threads instead of the graph's "
+      "training.threads (by default one per processor)", "N" },
+    { "progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
+      "Show a progress line on stderr while an epoch runs: auto (when "
+      "stderr is a terminal, the default), always or never", "WHEN" },
+    /* For the tests, which need a line at every batch (0); hidden, since
+     * the default suits a person watching. */
+    { "progress-interval", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64,
+      &interval, "Redraw the progress line at most every MS milliseconds",
+      "MS" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "Print only errors (and, in solve mode, the last line)", NULL },
+      "Print only errors (and, in solve mode, the last line); implies "
+      "--progress=never", NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -179,7 +348,9 @@ bp_cmd_run (int argc, char **argv)
   g_option_context_set_summary (context,
     "Trains the network GRAPH.yaml describes on its data, printing one line "
     "per epoch\n(the mean training loss, the test accuracy, the time) and "
-    "a summary, then\nwrites the trained parameters to the model file.\n"
+    "a summary, then\nwrites the trained parameters to the model file. "
+    "While an epoch runs, a line on\nstderr shows its progress (when "
+    "stderr is a terminal, or with --progress=always).\n"
     "\n"
     "A graph in solve mode (training: {solve: input, ...}) trains nothing: "
     "it\nprints each iterate of the input it solves for, then the last.");
@@ -216,6 +387,17 @@ bp_cmd_run (int argc, char **argv)
                    update);
       return bp_cli_fail (error);
     }
+  if (threads_text != NULL && !parse_threads (threads_text, &threads, &error))
+    return bp_cli_fail (error);
+  if (!parse_progress (progress_mode, quiet, &show_progress_line, &error))
+    return bp_cli_fail (error);
+  if (interval < 0 || interval > G_MAXINT64 / 1000)
+    {
+      g_set_error_literal (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--progress-interval must be a number of "
+                           "milliseconds, 0 or more");
+      return bp_cli_fail (error);
+    }
 
   graph = bp_cli_load_graph (argv[1]);
   if (graph == NULL)
@@ -225,7 +407,9 @@ bp_cmd_run (int argc, char **argv)
                       epochs > 0 ? "--epochs"
                       : seed >= 0 ? "--seed"
                       : model != NULL ? "--model"
-                      : update != NULL ? "--update" : NULL);
+                      : update != NULL ? "--update"
+                      : threads_text != NULL ? "--threads"
+                      : progress_mode != NULL ? "--progress" : NULL);
   if (epochs > 0)
     bp_graph_set_epochs (graph, (guint) epochs);
   if (seed >= 0)
@@ -236,6 +420,8 @@ bp_cmd_run (int argc, char **argv)
     bp_graph_set_update (graph, strcmp (update, "sequential") == 0
                                   ? BP_UPDATE_SEQUENTIAL
                                   : BP_UPDATE_SIMULTANEOUS);
+  if (threads != 0)
+    bp_graph_set_threads (graph, threads);
 
   run = bp_run_new (graph, &error);
   if (run == NULL)
@@ -244,8 +430,15 @@ bp_cmd_run (int argc, char **argv)
   progress.quiet = quiet;
   progress.scheduled = bp_graph_has_schedule (graph);
   progress.start_time = g_get_monotonic_time ();
+  progress.interval = interval * 1000;
+  progress.drawn_at = progress.start_time;
+  if (show_progress_line)
+    bp_run_set_progress (run, show_progress, &progress);
   if (!bp_run_train (run, print_epoch, &progress, &error))
-    return bp_cli_fail (error);
+    {
+      erase_progress (&progress);
+      return bp_cli_fail (error);
+    }
 
   model_path = bp_graph_get_model_path (graph);
   if (model_path != NULL && !bp_run_save_model (run, model_path, &error))

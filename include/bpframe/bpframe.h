@@ -55,6 +55,9 @@ void bp_graph_set_epochs (BpGraph *graph, guint epochs);
 void bp_graph_set_seed (BpGraph *graph, guint64 seed);
 void bp_graph_set_model_path (BpGraph *graph, const char *model_path);
 void bp_graph_set_update (BpGraph *graph, BpUpdateOrder update);
+/* OpenBLAS's threads for training (training.threads): 1 to G_MAXINT, or
+ * 0 for one per processor. */
+void bp_graph_set_threads (BpGraph *graph, guint threads);
 const char *bp_graph_get_model_path (const BpGraph *graph);
 
 /* Whether training.schedule changes the learning rate from epoch to
@@ -164,6 +167,27 @@ typedef struct {
 typedef gboolean (*BpEpochFunc) (const BpEpochReport *report,
                                  gpointer user_data);
 
+/* Where an epoch has got to, after one of its batches. */
+typedef struct {
+  guint epoch;           /* 1-based */
+  guint epochs;
+  gsize batch;           /* 1-based: the batches done in this epoch */
+  gsize n_batches;       /* in the epoch */
+  gsize samples;         /* the samples done in this epoch */
+  gsize n_samples;       /* in the epoch: the training set's rows */
+  double loss_sum;       /* the sum of those samples' losses, each before
+                            its step; after the last batch, divided by
+                            n_samples, it is the epoch's train_loss */
+  double seconds;        /* since the epoch's first batch started */
+  gint64 now;            /* g_get_monotonic_time () when seconds was
+                            measured: fast batches share one reading, at
+                            most some 0.1 ms old */
+} BpProgressReport;
+
+/* Called after every batch; report is valid only during the call. */
+typedef void (*BpProgressFunc) (const BpProgressReport *report,
+                                gpointer user_data);
+
 /* Loads the data (splitting off test_fraction with the seed) and builds
  * the network. */
 BpRun *bp_run_new (const BpGraph *graph, GError **error);
@@ -173,10 +197,18 @@ BpNetwork *bp_run_get_network (BpRun *run);
 const BpDataset *bp_run_get_train (const BpRun *run);
 const BpDataset *bp_run_get_test (const BpRun *run); /* NULL if none */
 
-/* Trains for the graph's epochs, shuffling each epoch from the seed. Fails
- * if the loss stops being finite. */
+/* Trains for the graph's epochs, shuffling each epoch from the seed, with
+ * OpenBLAS set to the graph's threads (one per processor by default) for
+ * the whole process. Fails if the loss stops being finite. */
 gboolean bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
                        GError **error);
+
+/* Has bp_run_train call on_batch after every batch (NULL: none, the
+ * default). It costs the call and at most a clock reading per batch (fast
+ * batches read it less often), and nothing without it; how often to show
+ * anything is the caller's choice. */
+void bp_run_set_progress (BpRun *run, BpProgressFunc on_batch,
+                          gpointer user_data);
 
 /* Writes the model file atomically (a temporary then a rename). */
 gboolean bp_run_save_model (BpRun *run, const char *path, GError **error);
