@@ -11,6 +11,9 @@ static const char commands_summary[] =
   "Commands:\n"
   "  run GRAPH.yaml       train the network a graph file describes\n"
   "  explain GRAPH.yaml   show one training step in the paper's notation\n"
+  "  plugins [GRAPH.yaml] list the plugins on the search path\n"
+  "  check PLUGIN|GRAPH.yaml\n"
+  "                       check gradients against finite differences\n"
   "\n"
   "Run 'bpframe COMMAND --help' for a command's options.";
 
@@ -94,6 +97,16 @@ main (int argc, char **argv)
     {
       g_set_prgname ("bpframe explain");
       return bp_cmd_explain (argc - 1, argv + 1);
+    }
+  if (argc >= 2 && strcmp (argv[1], "plugins") == 0)
+    {
+      g_set_prgname ("bpframe plugins");
+      return bp_cmd_plugins (argc - 1, argv + 1);
+    }
+  if (argc >= 2 && strcmp (argv[1], "check") == 0)
+    {
+      g_set_prgname ("bpframe check");
+      return bp_cmd_check (argc - 1, argv + 1);
     }
   return command_top (argc, argv);
 }

@@ -33,5 +33,7 @@ const char *bp_cli_format_real (double value, char *buffer);
 /* The commands: argv[0] is the command's name. */
 int bp_cmd_run (int argc, char **argv);
 int bp_cmd_explain (int argc, char **argv);
+int bp_cmd_plugins (int argc, char **argv);
+int bp_cmd_check (int argc, char **argv);
 
 #endif /* BP_TOOLS_CLI_H */
