@@ -17,7 +17,7 @@
 static void
 test_softplus (void)
 {
-  bp_test_check_plugin (SOFTPLUS_PATH); /* softplus.so as built, from meson */
+  bp_test_check_plugin (PLUGIN_PATH); /* softplus.so, from meson */
 }
 
 /* ---- Values -------------------------------------------------------------- */
@@ -56,12 +56,12 @@ instance_open (Instance *in, size_t n_in, double beta)
                            .n_args = isnan (beta) ? 0 : 1 };
 
   memset (in, 0, sizeof *in);
-  in->module = g_module_open (SOFTPLUS_PATH, G_MODULE_BIND_LOCAL);
+  in->module = g_module_open (PLUGIN_PATH, G_MODULE_BIND_LOCAL);
   g_assert_nonnull (in->module);
   g_assert_true (g_module_symbol (in->module, BP_PLUGIN_ENTRY_SYMBOL,
                                   (gpointer *) &entry));
   in->desc = entry ();
-  g_assert_cmpstr (in->desc->name, ==, "softplus");
+  g_assert_cmpstr (in->desc->name, ==, PLUGIN_NAME);
   in->status = in->desc->layer_init (&config, &in->state, &in->shape,
                                      &in->err);
 }
