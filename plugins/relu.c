@@ -69,8 +69,17 @@ relu_jacobian_product (void *state, const bp_real *P, size_t n,
 
   (void) P;
   (void) Y;
+  /* g is read whether it passes or not: a load only on one side of the
+   * test compiled to a branch per entry, which half the entries of a
+   * trained layer mispredict, and kept the loop from vectorising (it
+   * took twice the time of the forward pass). Chosen, not multiplied by
+   * 0 or 1, so that an infinite m still stops where x_k <= 0. */
   for (size_t i = 0; i < n * self->n_in; i++)
-    G_in[i] = X[i] > 0 ? G[i] : 0;
+    {
+      bp_real g = G[i];
+
+      G_in[i] = X[i] > 0 ? g : 0;
+    }
 }
 
 static const BpPlugin relu_plugin = {
