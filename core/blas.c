@@ -35,8 +35,13 @@ op (BpTranspose t)
  * 51 and 57 ns, 1x16 by 16x10 118 and 71 ns; rank-1 updates alike. */
 #define SMALL_PRODUCT 32
 
-/* C = alpha op(A) op(B) + beta C by the definition; beta == 0 ignores C's
- * contents, as cblas does. */
+/* C = alpha op(A) op(B) + beta C by the definition; beta == 0 ignores
+ * C's contents, as cblas does. The paper's online step makes only two
+ * shapes, each with a loop of its own: one row of C (the forward X W^T
+ * and the carried G W of a single sample) and an inner dimension of 1
+ * (its step G^T [X | 1]). Each entry is alpha * sum + beta * c with the
+ * sum taken in the order p = 0, 1, ..., as in the general loop, so the
+ * three give the same bits. */
 static void
 small_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
             size_t k, bp_real alpha, const bp_real *a, size_t lda,
@@ -47,6 +52,37 @@ small_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
   size_t a_col = trans_a == BP_TRANS ? lda : 1;
   size_t b_row = trans_b == BP_TRANS ? 1 : ldb;
   size_t b_col = trans_b == BP_TRANS ? ldb : 1;
+
+  if (k == 1)
+    {
+      for (size_t r = 0; r < m; r++)
+        {
+          bp_real a_r = a[r * a_row];
+          bp_real *c_r = c + r * ldc;
+
+          if (beta == 0)
+            for (size_t j = 0; j < n; j++)
+              c_r[j] = alpha * (a_r * b[j * b_col]);
+          else
+            for (size_t j = 0; j < n; j++)
+              c_r[j] = alpha * (a_r * b[j * b_col]) + beta * c_r[j];
+        }
+      return;
+    }
+
+  if (m == 1)
+    {
+      for (size_t j = 0; j < n; j++)
+        {
+          const bp_real *b_j = b + j * b_col;
+          bp_real sum = 0;
+
+          for (size_t p = 0; p < k; p++)
+            sum += a[p * a_col] * b_j[p * b_row];
+          c[j] = beta == 0 ? alpha * sum : alpha * sum + beta * c[j];
+        }
+      return;
+    }
 
   for (size_t r = 0; r < m; r++)
     for (size_t j = 0; j < n; j++)
