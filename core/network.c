@@ -522,7 +522,8 @@ bp_network_forward (BpNetwork *net, gsize n, const bp_real *X,
 {
   g_return_if_fail (n <= net->max_batch);
 
-  memcpy (sigma, run_forward (net, n, X, FALSE), n * net->n_out * sizeof *sigma);
+  memcpy (sigma, run_forward (net, n, X, FALSE),
+          n * net->n_out * sizeof *sigma);
 }
 
 /* ---- Backward ------------------------------------------------------------ */

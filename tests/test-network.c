@@ -57,7 +57,8 @@ assert_close (double actual, double expected, double relative)
 static void
 run_section6 (BpUpdateOrder order, bp_real out_A[6], bp_real out_B[6])
 {
-  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1, NULL);
+  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1,
+                                                 NULL);
   const bp_real x[2] = { 1.0, 0.5 }, f[2] = { 1.0, 0.0 };
   gsize rows, cols;
   double loss = bp_network_train_step (net, 1, x, f, order);
@@ -462,7 +463,8 @@ test_model_round_trip (void)
 static void
 test_model_write_failure (void)
 {
-  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1, NULL);
+  g_autoptr (BpNetwork) net = network_from_text (bp_test_section6_graph, 1,
+                                                 NULL);
   g_autofree char *path = g_build_filename (tmp_dir, "no-such-dir",
                                             "model.yaml", NULL);
   g_autoptr (GError) error = NULL;

@@ -31,8 +31,9 @@ extern "C" {
 
 /* Version 1 is the first; version 2 appended forward_train, version 3
  * layer_flags. A later version only appends members to BpPlugin and bumps
- * this number; the core keeps loading plugins built against every version it knows, reading
- * struct_size to see which members they have (those they lack are NULL). */
+ * this number; the core keeps loading plugins built against every version
+ * it knows, reading struct_size to see which members they have (those
+ * they lack are NULL). */
 #define BP_ABI_VERSION 3
 #define BP_ABI_VERSION_OLDEST 1
 
