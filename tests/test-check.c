@@ -792,43 +792,23 @@ test_harness_output (void)
 
 /* ---- The command --------------------------------------------------------- */
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
 /* Runs `bpframe check` with the arguments (NULL-terminated). */
 static void
-run_checkv (Result *r, va_list args)
+run_checkv (BpTestRun *r, va_list args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
   const char *arg;
 
-  g_ptr_array_add (argv, (char *) g_getenv ("BPFRAME"));
   g_ptr_array_add (argv, "check");
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (char *) arg);
   g_ptr_array_add (argv, NULL);
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, 0, NULL,
-                               NULL, &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+  bp_test_run_bpframe_argv (r, NULL, (const char *const *) argv->pdata);
 }
 
 static void
-run_check (Result *r, ...)
+run_check (BpTestRun *r, ...)
 {
   va_list args;
 
@@ -841,7 +821,7 @@ run_check (Result *r, ...)
 static void
 expect_usage (const char *message, ...)
 {
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   va_list args;
 
   va_start (args, message);
@@ -871,7 +851,7 @@ test_command (void)
                                             not_a_plugin);
 
   {
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, "relu", NULL);
     g_assert_cmpstr (r.err, ==, "");
@@ -880,7 +860,7 @@ test_command (void)
                                             "failed\n"));
   }
   {
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, off, NULL);
     g_assert_cmpstr (r.err, ==, failed);
@@ -889,7 +869,7 @@ test_command (void)
   }
   {
     /* A 1% error passes only when the tolerance is looser than it. */
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, "--tolerance", "0.02", "--points", "2", "--seed", "7",
                "--step", "1e-6", "--abs-tolerance", "0", off, NULL);
@@ -901,7 +881,7 @@ test_command (void)
                                      "points; seed 7\n"));
   }
   {
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, iris, NULL);
     g_assert_cmpstr (r.err, ==, "");
@@ -910,7 +890,7 @@ test_command (void)
                                             "failed\n"));
   }
   {
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, not_a_plugin, NULL);
     g_assert_cmpstr (r.err, ==, m_not);
@@ -918,7 +898,7 @@ test_command (void)
     g_assert_cmpint (r.status, ==, 1);
   }
   {
-    g_auto (Result) r = { 0 };
+    g_auto (BpTestRun) r = { 0 };
 
     run_check (&r, "--help", NULL);
     g_assert_cmpint (r.status, ==, 0);

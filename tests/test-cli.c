@@ -11,47 +11,6 @@
 
 static char *tmp_dir;
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-/* Runs bpframe with the given arguments (NULL-terminated) and, if
- * plugin_path is not NULL, BPFRAME_PLUGIN_PATH set to it. */
-static void
-run_bpframe (Result *r, const char *plugin_path, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_auto (GStrv) envp = g_get_environ ();
-  g_autoptr (GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("BPFRAME"));
-  va_start (args, plugin_path);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  envp = g_environ_setenv (envp, "BPFRAME_PLUGIN_PATH",
-                           plugin_path != NULL ? plugin_path : "", TRUE);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, 0, NULL,
-                               NULL, &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
-}
-
 static char *
 iris_csv (void)
 {
@@ -101,10 +60,10 @@ expect_run_error (const char *graph, int status, const char *expected)
   g_autofree char *model = g_build_filename (tmp_dir, "bad-model.yaml",
                                              NULL);
   g_autofree char *message = NULL;
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "--quiet",
-               "--model", model, path, NULL);
+  bp_test_run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "--quiet",
+                       "--model", model, path, NULL);
   message = g_strdup_printf (expected, path);
   g_assert_cmpstr (r.err, ==, message);
   g_assert_cmpint (r.status, ==, status);
@@ -123,11 +82,11 @@ test_run_trains_and_writes_model (void)
   g_autofree char *model = g_build_filename (tmp_dir, "xor-model.yaml",
                                              NULL);
   g_autofree char *contents = NULL;
-  g_auto (Result) r = { 0 };
-  g_auto (Result) again = { 0 };
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (BpTestRun) again = { 0 };
 
-  run_bpframe (&r, NULL, "run", "--epochs", "3", "--seed", "9", "--model",
-               model, path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", "--epochs", "3", "--seed", "9",
+                       "--model", model, path, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.out, "epoch 1/3  loss "));
@@ -144,8 +103,8 @@ test_run_trains_and_writes_model (void)
 
   /* --quiet prints nothing; the same seed writes the same bytes. */
   g_remove (model);
-  run_bpframe (&again, NULL, "run", "-q", "-e", "3", "-s", "9", "-m", model,
-               path, NULL);
+  bp_test_run_bpframe (&again, NULL, "run", "-q", "-e", "3", "-s", "9", "-m",
+                       model, path, NULL);
   g_assert_cmpint (again.status, ==, 0);
   g_assert_cmpstr (again.out, ==, "");
   g_assert_cmpstr (again.err, ==, "");
@@ -169,11 +128,11 @@ test_run_schedule_shows_lr (void)
   g_autofree char *path = bp_test_write_file (tmp_dir, "schedule.yaml",
                                               scheduled);
   g_autofree char *plain = bp_test_write_file (tmp_dir, "plain.yaml", text);
-  g_auto (Result) r = { 0 };
-  g_auto (Result) without = { 0 };
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (BpTestRun) without = { 0 };
   g_auto (GStrv) lines = NULL;
 
-  run_bpframe (&r, NULL, "run", "--epochs", "3", path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", "--epochs", "3", path, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   lines = g_strsplit (r.out, "\n", -1);
@@ -183,7 +142,7 @@ test_run_schedule_shows_lr (void)
   g_assert_nonnull (strstr (lines[1], "  lr 0.05  "));
   g_assert_nonnull (strstr (lines[2], "  lr 0.025  "));
 
-  run_bpframe (&without, NULL, "run", "--epochs", "3", plain, NULL);
+  bp_test_run_bpframe (&without, NULL, "run", "--epochs", "3", plain, NULL);
   g_assert_cmpint (without.status, ==, 0);
   g_assert_null (strstr (without.out, " lr "));
 }
@@ -199,9 +158,10 @@ test_new_layer_plugin (void)
                                       "    - softmax\n",
                                       "cross_entropy", xor_data);
   g_autofree char *path = bp_test_write_file (tmp_dir, "softsign.yaml", text);
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "-q", path, NULL);
+  bp_test_run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", "-q", path,
+                       NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
 }
@@ -236,10 +196,11 @@ test_older_abi_plugin (void)
                                           xor_data);
       g_autofree char *path = NULL;
       g_autofree char *out = NULL;
-      g_auto (Result) r = { 0 };
+      g_auto (BpTestRun) r = { 0 };
 
       path = bp_test_write_file (tmp_dir, "older.yaml", text);
-      run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", path, NULL);
+      bp_test_run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", path,
+                           NULL);
       g_assert_cmpstr (r.err, ==, "");
       g_assert_cmpint (r.status, ==, 0);
       out = without_times (r.out);
@@ -262,10 +223,10 @@ test_deep_configs (void)
         g_getenv ("BP_TEST_CONFIGDIR"), names[i], NULL);
       g_autofree char *model = g_build_filename (tmp_dir, "deep.yaml",
                                                  NULL);
-      g_auto (Result) r = { 0 };
+      g_auto (BpTestRun) r = { 0 };
 
-      run_bpframe (&r, NULL, "run", "--epochs", "2", "--model", model,
-                   path, NULL);
+      bp_test_run_bpframe (&r, NULL, "run", "--epochs", "2", "--model", model,
+                           path, NULL);
       g_assert_cmpstr (r.err, ==, "");
       g_assert_cmpint (r.status, ==, 0);
       g_assert_nonnull (strstr (r.out, "epoch 2/2"));
@@ -276,32 +237,32 @@ test_deep_configs (void)
 static void
 test_help_and_version (void)
 {
-  g_auto (Result) help = { 0 };
-  g_auto (Result) run_help = { 0 };
-  g_auto (Result) version = { 0 };
-  g_auto (Result) none = { 0 };
-  g_auto (Result) unknown = { 0 };
+  g_auto (BpTestRun) help = { 0 };
+  g_auto (BpTestRun) run_help = { 0 };
+  g_auto (BpTestRun) version = { 0 };
+  g_auto (BpTestRun) none = { 0 };
+  g_auto (BpTestRun) unknown = { 0 };
 
-  run_bpframe (&help, NULL, "--help", NULL);
+  bp_test_run_bpframe (&help, NULL, "--help", NULL);
   g_assert_cmpint (help.status, ==, 0);
   g_assert_nonnull (strstr (help.out, "run GRAPH.yaml"));
 
-  run_bpframe (&run_help, NULL, "run", "--help", NULL);
+  bp_test_run_bpframe (&run_help, NULL, "run", "--help", NULL);
   g_assert_cmpint (run_help.status, ==, 0);
   g_assert_nonnull (strstr (run_help.out, "--epochs=N"));
   g_assert_nonnull (strstr (run_help.out, "--model=PATH"));
 
-  run_bpframe (&version, NULL, "--version", NULL);
+  bp_test_run_bpframe (&version, NULL, "--version", NULL);
   g_assert_cmpint (version.status, ==, 0);
   g_assert_cmpstr (version.out, ==, "bpframe 0.1.0 (plugin ABI 3; loads "
                                     "plugins of ABI 1 to 3)\n");
 
-  run_bpframe (&none, NULL, NULL);
+  bp_test_run_bpframe (&none, NULL, NULL);
   g_assert_cmpint (none.status, ==, 2);
   g_assert_cmpstr (none.err, ==,
                    "bpframe: no command given (try 'bpframe --help')\n");
 
-  run_bpframe (&unknown, NULL, "train", NULL);
+  bp_test_run_bpframe (&unknown, NULL, "train", NULL);
   g_assert_cmpint (unknown.status, ==, 2);
   g_assert_cmpstr (unknown.err, ==, "bpframe: unknown command 'train' "
                                     "(try 'bpframe --help')\n");
@@ -310,15 +271,16 @@ test_help_and_version (void)
 static void
 test_usage_errors (void)
 {
-  g_auto (Result) no_graph = { 0 };
-  g_auto (Result) bad_option = { 0 };
+  g_auto (BpTestRun) no_graph = { 0 };
+  g_auto (BpTestRun) bad_option = { 0 };
 
-  run_bpframe (&no_graph, NULL, "run", NULL);
+  bp_test_run_bpframe (&no_graph, NULL, "run", NULL);
   g_assert_cmpint (no_graph.status, ==, 2);
   g_assert_cmpstr (no_graph.err, ==, "bpframe: run needs a graph file "
                                      "(try 'bpframe run --help')\n");
 
-  run_bpframe (&bad_option, NULL, "run", "--epochs", "-3", "g.yaml", NULL);
+  bp_test_run_bpframe (&bad_option, NULL, "run", "--epochs", "-3", "g.yaml",
+                       NULL);
   g_assert_cmpint (bad_option.status, ==, 2);
   g_assert_cmpstr (bad_option.err, ==,
                    "bpframe: --epochs must be a positive integer\n");
@@ -351,9 +313,9 @@ test_threads_and_progress_usage (void)
     {
       g_autofree char *expected = g_strdup_printf ("bpframe: %s\n",
                                                    cases[i].message);
-      g_auto (Result) r = { 0 };
+      g_auto (BpTestRun) r = { 0 };
 
-      run_bpframe (&r, NULL, "run", cases[i].option, "g.yaml", NULL);
+      bp_test_run_bpframe (&r, NULL, "run", cases[i].option, "g.yaml", NULL);
       g_assert_cmpstr (r.err, ==, expected);
       g_assert_cmpint (r.status, ==, 2);
       g_assert_cmpstr (r.out, ==, "");
@@ -395,16 +357,16 @@ test_progress_always (void)
   g_autoptr (GRegex) line = g_regex_new (
     "^epoch ([1-3])/3  batch +([0-9]+)/15  [0-9]+ samples/s  "
     "loss ([^ ]+)  [0-9.]+ s left *$", 0, 0, NULL);
-  g_auto (Result) r = { 0 };
-  g_auto (Result) never = { 0 };
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (BpTestRun) never = { 0 };
   g_auto (GStrv) parts = NULL;
   g_autofree char *out_masked = NULL;
   g_autofree char *never_masked = NULL;
   guint epoch = 1, last_batch = 0, drawn = 0;
   char *last_loss = NULL;
 
-  run_bpframe (&r, NULL, "run", "--progress=always",
-               "--progress-interval=0", "--threads=1", path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", "--progress=always",
+                       "--progress-interval=0", "--threads=1", path, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_true (g_str_has_prefix (r.err, "\repoch 1/3  batch "));
   g_assert_true (g_str_has_suffix (r.err, "\r"));
@@ -451,8 +413,8 @@ test_progress_always (void)
   g_assert_cmpuint (drawn, >=, 3);
   g_assert_null (last_loss);
 
-  run_bpframe (&never, NULL, "run", "--progress=never", "--threads=1",
-               path, NULL);
+  bp_test_run_bpframe (&never, NULL, "run", "--progress=never", "--threads=1",
+                       path, NULL);
   g_assert_cmpint (never.status, ==, 0);
   g_assert_cmpstr (never.err, ==, "");
   out_masked = without_times (r.out);
@@ -471,30 +433,30 @@ test_progress_throttled (void)
                                             "iris.yaml", NULL);
   g_autofree char *model = g_build_filename (tmp_dir, "iris-model.yaml",
                                              NULL);
-  g_auto (Result) r = { 0 };
-  g_auto (Result) auto_mode = { 0 };
-  g_auto (Result) quiet = { 0 };
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (BpTestRun) auto_mode = { 0 };
+  g_auto (BpTestRun) quiet = { 0 };
   gint64 start = g_get_monotonic_time ();
   double seconds;
   gsize drawings = 0;
 
-  run_bpframe (&r, NULL, "run", "--progress=always", "--epochs=40",
-               "--model", model, path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", "--progress=always", "--epochs=40",
+                       "--model", model, path, NULL);
   seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   g_assert_cmpint (r.status, ==, 0);
   for (const char *c = r.err; (c = strstr (c, "\repoch ")) != NULL; c++)
     drawings++;
   g_assert_cmpfloat ((double) drawings, <=, 1 + seconds * 5);
 
-  run_bpframe (&auto_mode, NULL, "run", "--epochs=2", "--model", model,
-               path, NULL);
+  bp_test_run_bpframe (&auto_mode, NULL, "run", "--epochs=2", "--model", model,
+                       path, NULL);
   g_assert_cmpint (auto_mode.status, ==, 0);
   g_assert_cmpstr (auto_mode.err, ==, "");
   g_assert_true (g_str_has_prefix (auto_mode.out, "epoch 1/2  loss "));
 
-  run_bpframe (&quiet, NULL, "run", "-q", "--progress=always",
-               "--progress-interval=0", "--epochs=2", "--model", model,
-               path, NULL);
+  bp_test_run_bpframe (&quiet, NULL, "run", "-q", "--progress=always",
+                       "--progress-interval=0", "--epochs=2", "--model", model,
+                       path, NULL);
   g_assert_cmpint (quiet.status, ==, 0);
   g_assert_cmpstr (quiet.err, ==, "");
   g_assert_cmpstr (quiet.out, ==, "");
@@ -533,9 +495,9 @@ test_plugin_not_found (void)
     "plugins found: ", path, g_getenv ("BP_TEST_PLUGINDIR"),
     g_getenv ("BP_BUILD_PLUGINDIR"), g_getenv ("BP_INSTALLED_PLUGINDIR"));
   g_auto (GStrv) names = NULL;
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", path, NULL);
+  bp_test_run_bpframe (&r, g_getenv ("BP_TEST_PLUGINDIR"), "run", path, NULL);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_true (g_str_has_prefix (r.err, prefix));
   g_assert_true (g_str_has_suffix (r.err, "\n"));
@@ -712,9 +674,9 @@ test_graph_file_errors (void)
   g_autofree char *unknown = graph_text (xor_layers, "cross_entropy",
                                          xor_data);
   g_autofree char *wrong_type = g_strdup (unknown);
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, NULL, "run", missing, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", missing, NULL);
   g_assert_cmpstr (r.err, ==, expected);
   g_assert_cmpint (r.status, ==, 2);
 
@@ -750,13 +712,13 @@ test_failures_leave_no_model (void)
   g_autofree char *expected = g_strdup_printf (
     "bpframe: %s: cannot write the model file: No such file or directory\n",
     model);
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
   expect_run_error (diverging, 1, "bpframe: the training loss is not "
                                   "finite in epoch 11; try a smaller "
                                   "learning rate (lr is 10)\n");
 
-  run_bpframe (&r, NULL, "run", "-q", "--model", model, path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", "-q", "--model", model, path, NULL);
   g_assert_cmpstr (r.err, ==, expected);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_false (g_file_test (model, G_FILE_TEST_EXISTS));

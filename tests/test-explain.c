@@ -13,36 +13,16 @@
 
 static char *tmp_dir;
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
 static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static void
-run_explain (Result *r, const char *const *args)
+run_explain (BpTestRun *r, const char *const *args)
 {
   g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
   g_auto (GStrv) command = NULL;
-  g_autoptr (GError) error = NULL;
 
-  g_strv_builder_add (argv, g_getenv ("BPFRAME"));
   g_strv_builder_add (argv, "explain");
   g_strv_builder_addv (argv, (const char **) args);
   command = g_strv_builder_end (argv);
-  g_assert_true (g_spawn_sync (NULL, command, NULL, 0, NULL, NULL, &r->out,
-                               &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+  bp_test_run_bpframe_argv (r, NULL, (const char *const *) command);
 }
 
 /* ---- Reading the YAML output --------------------------------------------- */
@@ -133,7 +113,7 @@ test_yaml_against_hand (gconstpointer data)
   const char *args[] = { "--format", "yaml", path, "--sample", "1", NULL };
   const char *seq_args[] = { "--format=yaml", path, NULL };
   double A_new[2][3], B_new[2][3], A[6], B[6], delta_B[6];
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   yaml_parser_t parser;
   yaml_document_t doc;
   yaml_node_t *layer1, *layer3;
@@ -207,7 +187,7 @@ test_text_labels (void)
     "\nlayer 1 (affine: [A | Lambda])\nL-2 = rows [x_1 x_2 1] =\n",
     "\ndelta[A | Lambda] = -eta M-2 J_phi(y) L-2 =\n",
   };
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   const char *at;
 
   run_explain (&r, args);
@@ -232,7 +212,7 @@ test_fused_shown (void)
   g_autofree char *path = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
                                             "iris.yaml", NULL);
   const char *args[] = { "--sample", "2", path, NULL };
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   const char *md, *fused;
 
   run_explain (&r, args);
@@ -250,7 +230,7 @@ test_fused_shown (void)
 /* Runs explain on section6.yaml with its optimizer replaced, written to
  * the same path each time so that the outputs can be compared whole. */
 static void
-explain_with_optimizer (Result *r, const char *optimizer,
+explain_with_optimizer (BpTestRun *r, const char *optimizer,
                         const char *format)
 {
   g_autofree char *source = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
@@ -278,10 +258,10 @@ explain_with_optimizer (Result *r, const char *optimizer,
 static void
 test_other_optimizer (void)
 {
-  g_auto (Result) sgd = { 0 };
-  g_auto (Result) adam = { 0 };
-  g_auto (Result) sgd_yaml = { 0 };
-  g_auto (Result) adam_yaml = { 0 };
+  g_auto (BpTestRun) sgd = { 0 };
+  g_auto (BpTestRun) adam = { 0 };
+  g_auto (BpTestRun) sgd_yaml = { 0 };
+  g_auto (BpTestRun) adam_yaml = { 0 };
   g_autofree char *expected = NULL;
   g_autofree char *expected_yaml = NULL;
   const char *order, *line_end;
@@ -319,9 +299,9 @@ test_usage_errors (void)
   const char *too_far[] = { "--sample", "121", path, NULL };
   const char *format[] = { "--format", "xml", path, NULL };
   const char *none[] = { NULL };
-  g_auto (Result) a = { 0 };
-  g_auto (Result) b = { 0 };
-  g_auto (Result) c = { 0 };
+  g_auto (BpTestRun) a = { 0 };
+  g_auto (BpTestRun) b = { 0 };
+  g_auto (BpTestRun) c = { 0 };
 
   run_explain (&a, too_far);
   g_assert_cmpint (a.status, ==, 2);
@@ -347,7 +327,7 @@ test_solve_graph_refused (void)
     "bpframe: %s:13:9: this graph solves for its input (training.solve); "
     "it has no training step\n", path);
   const char *args[] = { path, NULL };
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
   run_explain (&r, args);
   g_assert_cmpstr (r.err, ==, expected);

@@ -11,21 +11,6 @@
 #include "bpframe/plugin.h"
 #include "testutil.h"
 
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
 /* Two plugin folders of the test's own, a and b, searched in that
  * order. */
 typedef struct {
@@ -48,31 +33,6 @@ folders_tear_down (Folders *f, gconstpointer user_data)
   bp_test_dir_remove (f->b);
   g_free (f->a);
   g_free (f->b);
-}
-
-/* Runs bpframe with BPFRAME_PLUGIN_PATH set to plugin_path and the given
- * arguments (NULL-terminated). */
-static void
-run_bpframe (Result *r, const char *plugin_path, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_auto (GStrv) envp = g_get_environ ();
-  g_autoptr (GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("BPFRAME"));
-  va_start (args, plugin_path);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  envp = g_environ_setenv (envp, "BPFRAME_PLUGIN_PATH", plugin_path, TRUE);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, 0, NULL,
-                               NULL, &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
 }
 
 /* Copies a plugin the tests built (from BP_TEST_PLUGINDIR) into dir,
@@ -135,7 +95,7 @@ static void
 test_standard_plugins (void)
 {
   const char *dir = g_getenv ("BP_BUILD_PLUGINDIR");
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   g_autofree char *relu = NULL, *affine = NULL, *ce = NULL;
   g_autofree char *relu_shadow = installed_shadow ("relu");
   g_autofree char *affine_shadow = installed_shadow ("affine");
@@ -143,7 +103,7 @@ test_standard_plugins (void)
   g_autofree char *want_relu = NULL, *want_affine = NULL, *want_ce = NULL;
   g_autofree char *want_head = NULL;
 
-  run_bpframe (&r, "", "plugins", NULL);
+  bp_test_run_bpframe (&r, "", "plugins", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
 
@@ -203,7 +163,7 @@ static void
 test_shadowing (Folders *f, gconstpointer user_data)
 {
   g_autofree char *path = g_strdup_printf ("%s:%s:%s/", f->a, f->b, f->a);
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   g_autofree char *softsign = NULL, *relu = NULL, *head = NULL;
   g_autofree char *want_softsign = NULL, *want_relu = NULL;
   g_autofree char *relu_shadow = installed_shadow ("relu");
@@ -213,7 +173,7 @@ test_shadowing (Folders *f, gconstpointer user_data)
   copy_test_plugin ("softsign.so", f->b, "softsign.so");
   copy_test_plugin ("softsign.so", f->b, "relu.so");
 
-  run_bpframe (&r, path, "plugins", NULL);
+  bp_test_run_bpframe (&r, path, "plugins", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
 
@@ -251,7 +211,7 @@ test_shadowing (Folders *f, gconstpointer user_data)
 static void
 test_unloadable (Folders *f, gconstpointer user_data)
 {
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   g_autofree char *broken = NULL, *not_plugin = NULL, *softsign = NULL;
   g_autofree char *want_broken = NULL, *want_not_plugin = NULL;
   g_autofree char *bad = NULL;
@@ -264,7 +224,7 @@ test_unloadable (Folders *f, gconstpointer user_data)
   copy_test_plugin ("not_a_plugin.so", f->a, "not_a_plugin.so");
   copy_test_plugin ("softsign.so", f->a, "softsign.so");
 
-  run_bpframe (&r, f->a, "plugins", NULL);
+  bp_test_run_bpframe (&r, f->a, "plugins", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
 
@@ -295,7 +255,7 @@ test_unloadable (Folders *f, gconstpointer user_data)
 static void
 test_graph_plugin_path (Folders *f, gconstpointer user_data)
 {
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
   g_autofree char *graph = NULL, *softsign = NULL, *want = NULL;
   g_autofree char *b_name = g_path_get_basename (f->b);
   g_autofree char *text = g_strdup_printf (
@@ -314,7 +274,7 @@ test_graph_plugin_path (Folders *f, gconstpointer user_data)
   copy_test_plugin ("softsign.so", f->b, "softsign.so");
   graph = bp_test_write_file (f->a, "graph.yaml", text);
 
-  run_bpframe (&r, f->a, "plugins", graph, NULL);
+  bp_test_run_bpframe (&r, f->a, "plugins", graph, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   {
@@ -359,14 +319,14 @@ test_yaml (Folders *f, gconstpointer user_data)
   g_autofree char *path = g_strdup_printf ("%s:%s", f->a, f->b);
   g_autofree char *want_head = NULL, *want_softsign = NULL;
   g_autofree char *want_broken = NULL;
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
   (void) user_data;
   copy_test_plugin ("softsign.so", f->a, "softsign.so");
   copy_test_plugin ("softsign.so", f->b, "softsign.so");
   copy_test_plugin ("not_a_plugin.so", f->b, "not_a_plugin.so");
 
-  run_bpframe (&r, path, "plugins", "--format", "yaml", NULL);
+  bp_test_run_bpframe (&r, path, "plugins", "--format", "yaml", NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   assert_valid_yaml (r.out);
@@ -414,9 +374,9 @@ static void
 expect_usage_error (const char *expected, const char *arg1,
                     const char *arg2)
 {
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, "", "plugins", arg1, arg2, NULL);
+  bp_test_run_bpframe (&r, "", "plugins", arg1, arg2, NULL);
   g_assert_cmpstr (r.err, ==, expected);
   g_assert_cmpint (r.status, ==, 2);
   g_assert_cmpstr (r.out, ==, "");
@@ -425,7 +385,7 @@ expect_usage_error (const char *expected, const char *arg1,
 static void
 test_usage (void)
 {
-  g_auto (Result) help = { 0 };
+  g_auto (BpTestRun) help = { 0 };
 
   expect_usage_error ("bpframe: --format must be text or yaml, got 'xml'\n",
                       "--format=xml", NULL);
@@ -436,7 +396,7 @@ test_usage (void)
                       "/nonexistent/g.yaml", NULL);
   expect_usage_error ("bpframe: Unknown option --bogus\n", "--bogus", NULL);
 
-  run_bpframe (&help, "", "--help", NULL);
+  bp_test_run_bpframe (&help, "", "--help", NULL);
   g_assert_cmpint (help.status, ==, 0);
   g_assert_nonnull (strstr (help.out, "\n  plugins [GRAPH.yaml] list the "
                                       "plugins on the search path\n"));

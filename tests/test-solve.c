@@ -4,53 +4,12 @@
  */
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <glib.h>
 
 #include "testutil.h"
 
 static char *tmp_dir;
-
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-/* Runs bpframe with the given arguments (NULL-terminated), with no plugin
- * folders but the build tree's. */
-static void
-run_bpframe (Result *r, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_auto (GStrv) envp = g_get_environ ();
-  g_autoptr (GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("BPFRAME"));
-  va_start (args, r);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  envp = g_environ_setenv (envp, "BPFRAME_PLUGIN_PATH", "", TRUE);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, envp, 0, NULL,
-                               NULL, &r->out, &r->err, &r->status, &error));
-  g_assert_no_error (error);
-  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
-}
 
 static char *
 example_path (const char *name)
@@ -204,11 +163,11 @@ check_example (const char *name, const char *iterates,
 {
   g_autofree char *path = example_path (name);
   g_autofree char *expected = g_strconcat (iterates, summary, NULL);
-  g_auto (Result) r = { 0 };
-  g_auto (Result) quiet = { 0 };
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (BpTestRun) quiet = { 0 };
   const char *last;
 
-  run_bpframe (&r, "run", path, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", path, NULL);
   g_assert_cmpstr (r.err, ==, "");
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, expected);
@@ -217,7 +176,7 @@ check_example (const char *name, const char *iterates,
   for (gsize i = 0; strings[i] != NULL; i++)
     g_assert_nonnull (strstr (last, strings[i]));
 
-  run_bpframe (&quiet, "run", "--quiet", path, NULL);
+  bp_test_run_bpframe (&quiet, NULL, "run", "--quiet", path, NULL);
   g_assert_cmpstr (quiet.err, ==, "");
   g_assert_cmpint (quiet.status, ==, 0);
   g_assert_cmpstr (quiet.out, ==, last);
@@ -295,9 +254,9 @@ expect_run (const char *graph, const char *option, int status,
 {
   g_autofree char *path = bp_test_write_file (tmp_dir, "solve.yaml", graph);
   g_autofree char *message = g_strdup_printf (err, path);
-  g_auto (Result) r = { 0 };
+  g_auto (BpTestRun) r = { 0 };
 
-  run_bpframe (&r, "run", path, option, NULL);
+  bp_test_run_bpframe (&r, NULL, "run", path, option, NULL);
   g_assert_cmpstr (r.err, ==, message);
   g_assert_cmpstr (r.out, ==, out);
   g_assert_cmpint (r.status, ==, status);

@@ -1,8 +1,11 @@
 /* Shared by the unit tests (see testutil.h): temporary folders, made,
- * filled and removed again, asserting every step; and the paper's 2-2-2
- * network with its step worked out by hand.
+ * filled and removed again, asserting every step; runs of the bpframe
+ * program; and the paper's 2-2-2 network with its step worked out by
+ * hand.
  */
 #include <math.h>
+#include <stdarg.h>
+#include <sys/wait.h>
 
 #include <glib/gstdio.h>
 
@@ -43,6 +46,51 @@ bp_test_write_file (const char *dir, const char *name, const char *text)
   g_file_set_contents (path, text, -1, &error);
   g_assert_no_error (error);
   return path;
+}
+
+void
+bp_test_run_clear (BpTestRun *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+void
+bp_test_run_bpframe_argv (BpTestRun *r, const char *plugin_path,
+                          const char *const *args)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) argv = NULL;
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autoptr (GError) error = NULL;
+
+  g_strv_builder_add (builder, g_getenv ("BPFRAME"));
+  g_strv_builder_addv (builder, (const char **) args);
+  argv = g_strv_builder_end (builder);
+
+  envp = g_environ_setenv (envp, "BPFRAME_PLUGIN_PATH",
+                           plugin_path != NULL ? plugin_path : "", TRUE);
+  g_assert_true (g_spawn_sync (NULL, argv, envp, 0, NULL, NULL, &r->out,
+                               &r->err, &r->status, &error));
+  g_assert_no_error (error);
+  r->status = WIFEXITED (r->status) ? WEXITSTATUS (r->status) : -1;
+}
+
+void
+bp_test_run_bpframe (BpTestRun *r, const char *plugin_path, ...)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, plugin_path);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  bp_test_run_bpframe_argv (r, plugin_path,
+                            (const char *const *) args->pdata);
 }
 
 void

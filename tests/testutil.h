@@ -1,6 +1,7 @@
 /* Helpers shared by the unit tests: a temporary folder of one's own, files
  * written into it, and its removal afterwards, each asserting its
- * success; and the paper's 2-2-2 network with its step worked by hand.
+ * success; the bpframe program run as a user runs it; and the paper's
+ * 2-2-2 network with its step worked by hand.
  */
 #ifndef BP_TESTS_TESTUTIL_H
 #define BP_TESTS_TESTUTIL_H
@@ -28,6 +29,27 @@ void bp_test_dir_remove (const char *dir);
  * g_free). */
 char *bp_test_write_file (const char *dir, const char *name,
                           const char *text);
+
+/* What a run of the bpframe program gave: its exit status (-1 when a
+ * signal ended it) and all it printed on stdout and stderr. */
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} BpTestRun;
+
+void bp_test_run_clear (BpTestRun *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BpTestRun, bp_test_run_clear)
+
+/* Runs the program the test's environment names in BPFRAME with args
+ * (NULL-terminated, the program's name not included) and
+ * BPFRAME_PLUGIN_PATH set to plugin_path, or to "" when it is NULL, so
+ * that only the build tree's plugins are found. Asserts that it could be
+ * started. */
+void bp_test_run_bpframe_argv (BpTestRun *r, const char *plugin_path,
+                               const char *const *args);
+void bp_test_run_bpframe (BpTestRun *r, const char *plugin_path, ...)
+  G_GNUC_NULL_TERMINATED;
 
 /* The 2-2-2 network of the paper's sections 5 and 6 with explicit weights,
  * one sample and binary_cross_entropy, as a graph file's text; and its
