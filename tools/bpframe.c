@@ -40,6 +40,19 @@ bp_cli_load_graph (const char *path)
   return graph;
 }
 
+gboolean
+bp_cli_parse_format (const char *format, gboolean *yaml, GError **error)
+{
+  *yaml = format != NULL && strcmp (format, "yaml") == 0;
+  if (format != NULL && !*yaml && strcmp (format, "text") != 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--format must be text or yaml, got '%s'", format);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- Top level ----------------------------------------------------------- */
 
 static int

@@ -21,6 +21,11 @@ int bp_cli_fail (const GError *error);
  * and returns NULL (the caller exits BP_EXIT_USAGE). */
 BpGraph *bp_cli_load_graph (const char *path);
 
+/* Reads a --format option, text (also when format is NULL: the default)
+ * or yaml, into *yaml; anything else is a usage error. */
+gboolean bp_cli_parse_format (const char *format, gboolean *yaml,
+                              GError **error);
+
 /* Room for any number bp_cli_format_real writes. */
 #define BP_CLI_REAL_SIZE G_ASCII_DTOSTR_BUF_SIZE
 

@@ -479,6 +479,7 @@ bp_cmd_explain (int argc, char **argv)
 {
   gint64 sample = 1;
   g_autofree char *format = NULL;
+  gboolean yaml;
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (BpGraph) graph = NULL;
@@ -512,13 +513,8 @@ bp_cmd_explain (int argc, char **argv)
                            "explain --help')");
       return bp_cli_fail (error);
     }
-  if (format != NULL && strcmp (format, "text") != 0
-      && strcmp (format, "yaml") != 0)
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--format must be text or yaml, got '%s'", format);
-      return bp_cli_fail (error);
-    }
+  if (!bp_cli_parse_format (format, &yaml, &error))
+    return bp_cli_fail (error);
 
   graph = bp_cli_load_graph (argv[1]);
   if (graph == NULL)
@@ -541,7 +537,7 @@ bp_cmd_explain (int argc, char **argv)
     paper_names (ex, names);
   else
     neutral_names (ex, names);
-  if (format != NULL && strcmp (format, "yaml") == 0)
+  if (yaml)
     print_yaml (ex, argv[1], names);
   else
     print_text (ex, argv[1], names);

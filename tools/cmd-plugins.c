@@ -354,6 +354,7 @@ int
 bp_cmd_plugins (int argc, char **argv)
 {
   g_autofree char *format = NULL;
+  gboolean yaml;
   g_autoptr (GError) error = NULL;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (BpGraph) graph = NULL;
@@ -385,13 +386,8 @@ bp_cmd_plugins (int argc, char **argv)
                            "'bpframe plugins --help')");
       return bp_cli_fail (error);
     }
-  if (format != NULL && strcmp (format, "text") != 0
-      && strcmp (format, "yaml") != 0)
-    {
-      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--format must be text or yaml, got '%s'", format);
-      return bp_cli_fail (error);
-    }
+  if (!bp_cli_parse_format (format, &yaml, &error))
+    return bp_cli_fail (error);
 
   if (argc == 2)
     {
@@ -405,7 +401,7 @@ bp_cmd_plugins (int argc, char **argv)
 
   /* A file that cannot be loaded is part of the listing, not a failure
    * of the command: the exit status stays 0. */
-  if (format != NULL && strcmp (format, "yaml") == 0)
+  if (yaml)
     print_yaml ((const char *const *) search_path, entries);
   else
     print_text ((const char *const *) search_path, entries);
