@@ -888,17 +888,38 @@ training:
         def check(text, ok):
             lines.append(f"- {text}: {'met' if ok else 'NOT met'}")
 
+        def spread(values, shown):
+            """The lowest and the highest round beside the median, when
+            there were several: on a shared machine a verdict near its
+            line can go either way, and this shows how far."""
+            if len(values) < 2:
+                return ""
+            low, high = sorted((shown(min(values)), shown(max(values))),
+                               key=lambda s: float(s.rstrip("%x")))
+            return f"; rounds {low} to {high}"
+
+        def percent(v):
+            return f"{100 * v:.0f}%"
+
+        def times(v):
+            return f"{v:.2f}x"
+
+        def inverse_times(v):
+            return f"{1 / v:.2f}x"
+
         for p in PRECISIONS:
             for b in (128, 32):
                 shares = self.gemm_share.get((p, b))
                 if shares:
                     pct = 100 * statistics.median(shares)
                     check(f"{p}, batch {b}: 80% of the GEMM rate or more "
-                          f"({pct:.0f}%)", pct >= 80)
-                if (p, b, "torch") in self.ratios:
-                    q = statistics.median(self.ratios[(p, b, "torch")])
+                          f"({pct:.0f}%{spread(shares, percent)})",
+                          pct >= 80)
+                ratios = self.ratios.get((p, b, "torch"))
+                if ratios:
+                    q = statistics.median(ratios)
                     check(f"{p}, batch {b}: 1.3x PyTorch or better "
-                          f"({q:.2f}x)", q >= 1.3)
+                          f"({q:.2f}x{spread(ratios, times)})", q >= 1.3)
             for peer, label, want in (
                     ("hand", "within 1.5x the hand loop", 1 / 1.5),
                     ("torch", "8x PyTorch or better", 8),
@@ -907,13 +928,16 @@ training:
                 if ratios:
                     q = statistics.median(ratios)
                     shown = (f"{1 / q:.2f}x the hand loop's time"
-                             if peer == "hand" else f"{q:.2f}x")
+                             f"{spread(ratios, inverse_times)}"
+                             if peer == "hand"
+                             else f"{q:.2f}x{spread(ratios, times)}")
                     check(f"{p}, batch 1: {label} ({shown})", q >= want)
             ratios = self.ratios.get((p, "xor", "hand"))
             if ratios:
                 q = 1 / statistics.median(ratios)
                 check(f"{p}, XOR 2-2-2: within 3x the hand loop "
-                      f"({q:.2f}x its time)", q <= 3)
+                      f"({q:.2f}x its time"
+                      f"{spread(ratios, inverse_times)})", q <= 3)
         peaks = [c.peak_mb for (p, b, k), c in self.cells.items()
                  if k == "bpframe" and b in BATCHES and c.peak_mb]
         if peaks:
