@@ -423,6 +423,40 @@ test_progress_always (void)
   g_assert_nonnull (strstr (out_masked, "\nepoch 3/3  loss "));
 }
 
+/* Given a terminal 40 columns wide (COLUMNS, stderr being a pipe), every
+ * drawing is cut to 39, so that it never wraps; the blanking before an
+ * epoch's line covers no more than that either. */
+static void
+test_progress_cut_to_width (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
+                                            "iris.yaml", NULL);
+  g_autofree char *model = g_build_filename (tmp_dir, "iris-model.yaml",
+                                             NULL);
+  g_auto (BpTestRun) r = { 0 };
+  g_auto (GStrv) parts = NULL;
+  guint drawn = 0;
+
+  g_setenv ("COLUMNS", "40", TRUE);
+  bp_test_run_bpframe (&r, NULL, "run", "--progress=always",
+                       "--progress-interval=0", "--epochs=2", "--model",
+                       model, path, NULL);
+  g_unsetenv ("COLUMNS");
+  g_assert_cmpint (r.status, ==, 0);
+
+  parts = g_strsplit (r.err, "\r", -1);
+  for (gsize i = 0; parts[i] != NULL; i++)
+    {
+      g_assert_cmpuint (strlen (parts[i]), <=, 39);
+      if (g_str_has_prefix (parts[i], "epoch "))
+        {
+          g_assert_cmpuint (strlen (parts[i]), ==, 39);
+          drawn++;
+        }
+    }
+  g_assert_cmpuint (drawn, >=, 2);
+}
+
 /* At the default interval the line is drawn at most five times a second
  * of the run, however short its epochs; auto (stderr a pipe here) and
  * --quiet draw nothing. */
@@ -731,6 +765,9 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   tmp_dir = bp_test_dir_new ("test-cli");
+  /* The progress line is cut to COLUMNS when stderr is no terminal; the
+   * tests that read it whole must not inherit a narrow one. */
+  g_unsetenv ("COLUMNS");
 
   g_test_add_func ("/cli/run/trains", test_run_trains_and_writes_model);
   g_test_add_func ("/cli/run/schedule-lr", test_run_schedule_shows_lr);
@@ -743,6 +780,8 @@ main (int argc, char **argv)
                    test_threads_and_progress_usage);
   g_test_add_func ("/cli/run/progress-always", test_progress_always);
   g_test_add_func ("/cli/run/progress-throttled", test_progress_throttled);
+  g_test_add_func ("/cli/run/progress-cut-to-width",
+                   test_progress_cut_to_width);
   g_test_add_func ("/cli/bad/units", test_units_zero_or_negative);
   g_test_add_func ("/cli/bad/plugin-not-found", test_plugin_not_found);
   g_test_add_func ("/cli/bad/plugin-name", test_plugin_names_refused);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -66,6 +67,24 @@ format_time_left (char *buffer, gsize size, double seconds)
                 whole / 3600, (guint) (whole % 3600 / 60));
 }
 
+/* The width in columns of the terminal the progress line is drawn on, or 0
+ * when it is unknown: stderr's own, else COLUMNS (set by shells, and the
+ * way to give a width to --progress=always on a pipe). */
+static gsize
+terminal_columns (void)
+{
+  struct winsize size;
+  const char *columns = g_getenv ("COLUMNS");
+  guint64 n;
+
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+    return size.ws_col;
+  if (columns != NULL
+      && g_ascii_string_to_unsigned (columns, 10, 1, G_MAXUINT16, &n, NULL))
+    return (gsize) n;
+  return 0;
+}
+
 /* Covers the progress line with blanks and returns to its start, so that
  * the next line printed, on stdout or stderr, starts clean. */
 static void
@@ -81,17 +100,15 @@ erase_progress (RunProgress *progress)
 /* Called after every batch: returns at once unless the interval has
  * passed since the last drawing. The line is put together in the run's
  * buffer and written with one call, so that drawing allocates nothing.
- *
- * TODO: a line wider than the terminal wraps, and "\r" then returns only
- * to the start of its last row; cutting it to the terminal's width
- * (TIOCGWINSZ) would fix that. It stays within 80 columns up to 9999
- * epochs of 99999 batches. */
+ * It is cut to one column less than the terminal's width: a line that
+ * wrapped would leave its first row behind at every redrawing, since
+ * "\r" returns only to the start of the last. */
 static void
 show_progress (const BpProgressReport *report, gpointer user_data)
 {
   RunProgress *progress = user_data;
   char left[32];
-  gsize width;
+  gsize width, columns;
   double rate;
   int n;
 
@@ -117,6 +134,12 @@ show_progress (const BpProgressReport *report, gpointer user_data)
                   report->batch, report->n_batches, rate,
                   report->loss_sum / (double) report->samples, left);
   width = MIN ((gsize) n, sizeof progress->line - 1) - 1; /* no "\r" */
+  columns = terminal_columns ();
+  if (columns > 0 && width > columns - 1)
+    {
+      width = columns - 1;
+      progress->line[width + 1] = '\0';
+    }
 
   /* Blanks over what a longer line before it left on the screen. */
   if (progress->shown > width)
