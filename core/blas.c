@@ -41,7 +41,8 @@ op (BpTranspose t)
  * and the carried G W of a single sample) and an inner dimension of 1
  * (its step G^T [X | 1]). Each entry is alpha * sum + beta * c with the
  * sum taken in the order p = 0, 1, ..., as in the general loop, so the
- * three give the same bits. */
+ * three give the same numbers (but for the sign of a zero product, which
+ * the general loop's 0 + sum makes +0). */
 static void
 small_gemm (BpTranspose trans_a, BpTranspose trans_b, size_t m, size_t n,
             size_t k, bp_real alpha, const bp_real *a, size_t lda,
