@@ -1,6 +1,7 @@
 /* The IDX reader: a file of 8-bit images and one of their labels, plain or
- * gzip-compressed (GIO's zlib decompressor), each checked against its own
- * header and against the other, and kept as the bytes read.
+ * gzip-compressed (GIO's zlib decompressor, member after member), each
+ * checked against its own header and against the other, and kept as the
+ * bytes read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +51,111 @@ read_be32 (const guint8 *p)
   return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8
          | (guint32) p[3];
 }
+
+/* ---- Gzip, member after member ------------------------------------------ */
+
+/* A gzip file may hold several members one after the other (what
+ * `cat a.gz b.gz` makes; gzip -d reads them as one stream), but
+ * GZlibDecompressor reports the end of the data at the end of the first.
+ * This converter hands the input to one and starts it afresh at each
+ * member's end while input remains, so that what follows the first member
+ * must be another: anything else is corrupt data, not ignored. */
+typedef struct {
+  GObject parent;
+  GConverter *inflater;
+  gboolean between;   /* a member has ended, the next not yet begun */
+} BpGzipMembers;
+
+typedef struct {
+  GObjectClass parent_class;
+} BpGzipMembersClass;
+
+/* Internal to this file, though G_DEFINE_TYPE defines it without static. */
+static GType bp_gzip_members_get_type (void);
+static void bp_gzip_members_converter_init (GConverterIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (BpGzipMembers, bp_gzip_members, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_CONVERTER,
+                                                bp_gzip_members_converter_init))
+
+static void
+bp_gzip_members_init (BpGzipMembers *self)
+{
+  self->inflater = G_CONVERTER (
+    g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+}
+
+static void
+bp_gzip_members_finalize (GObject *object)
+{
+  BpGzipMembers *self = (BpGzipMembers *) object;
+
+  g_object_unref (self->inflater);
+  G_OBJECT_CLASS (bp_gzip_members_parent_class)->finalize (object);
+}
+
+static void
+bp_gzip_members_class_init (BpGzipMembersClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = bp_gzip_members_finalize;
+}
+
+static GConverterResult
+bp_gzip_members_convert (GConverter *converter, const void *inbuf,
+                         gsize inbuf_size, void *outbuf, gsize outbuf_size,
+                         GConverterFlags flags, gsize *bytes_read,
+                         gsize *bytes_written, GError **error)
+{
+  BpGzipMembers *self = (BpGzipMembers *) converter;
+  gboolean at_end = (flags & G_CONVERTER_INPUT_AT_END) != 0;
+  GConverterResult result;
+
+  /* The input ended where a member did: the data ends there too. */
+  if (self->between && inbuf_size == 0 && at_end)
+    {
+      *bytes_read = *bytes_written = 0;
+      return G_CONVERTER_FINISHED;
+    }
+
+  result = g_converter_convert (self->inflater, inbuf, inbuf_size, outbuf,
+                                outbuf_size, flags, bytes_read,
+                                bytes_written, error);
+  if (result == G_CONVERTER_ERROR)
+    return result;
+  if (result != G_CONVERTER_FINISHED)
+    {
+      if (*bytes_read > 0)
+        self->between = FALSE;
+      return result;
+    }
+
+  /* A member's trailer was read: what input is left is the next member,
+   * which a fresh decompressor reads. The decompressor consumed that
+   * trailer, so this reports progress. */
+  g_converter_reset (self->inflater);
+  self->between = TRUE;
+  if (*bytes_read == inbuf_size && at_end)
+    return G_CONVERTER_FINISHED;
+  return G_CONVERTER_CONVERTED;
+}
+
+static void
+bp_gzip_members_reset (GConverter *converter)
+{
+  BpGzipMembers *self = (BpGzipMembers *) converter;
+
+  g_converter_reset (self->inflater);
+  self->between = FALSE;
+}
+
+static void
+bp_gzip_members_converter_init (GConverterIface *iface)
+{
+  iface->convert = bp_gzip_members_convert;
+  iface->reset = bp_gzip_members_reset;
+}
+
+/* ---- Reading ------------------------------------------------------------- */
 
 /* Turns a failed read into our message: the decompressor's errors say
  * what is wrong with the file; anything else is the system's. */
@@ -126,12 +232,9 @@ open_stream (IdxFile *f, GError **error)
             || (got == 2 && head[0] == 0x1f && head[1] == 0x8b);
   if (f->gzip)
     {
-      g_autoptr (GZlibDecompressor) inflater
-        = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+      g_autoptr (GObject) inflater
+        = g_object_new (bp_gzip_members_get_type (), NULL);
 
-      /* TODO: only the first gzip member is read (GZlibDecompressor stops
-       * there), so a file of several concatenated members fails as too
-       * short; restarting the decompressor on the rest would fix it. */
       f->stream = g_converter_input_stream_new (G_INPUT_STREAM (input),
                                                 G_CONVERTER (inflater));
     }

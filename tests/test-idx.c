@@ -491,6 +491,56 @@ test_bad_gzip (Fixture *f, gconstpointer user_data)
                       "IMAGES: corrupt gzip data");
 }
 
+/* A gzip file of several members, as `cat a.gz b.gz` makes, is read as
+ * their contents one after the other (here split inside the header and
+ * inside the pixels, a member of no bytes between); what follows a member
+ * must be another. */
+static void
+test_gzip_members (Fixture *f, gconstpointer user_data)
+{
+  const guint32 dims[3] = { 3, 2, 2 };
+  g_autoptr (GByteArray) idx = idx_bytes (0x803, dims, 3, pixels, 12);
+  const gsize cuts[] = { 0, 6, 6, 21, idx->len };
+  g_autoptr (GByteArray) joined = g_byte_array_new ();
+  g_autoptr (GByteArray) junk = NULL;
+  g_autoptr (GByteArray) cut = NULL;
+  g_autofree char *images = NULL, *labels = NULL;
+  g_autofree char *junk_path = NULL, *cut_path = NULL;
+  g_autoptr (BpDataset) data = NULL;
+
+  (void) user_data;
+  for (gsize i = 0; i + 1 < G_N_ELEMENTS (cuts); i++)
+    {
+      g_autoptr (GBytes) member = gzip_bytes (idx->data + cuts[i],
+                                              cuts[i + 1] - cuts[i]);
+      gsize length = 0;
+      const guint8 *bytes = g_bytes_get_data (member, &length);
+
+      g_byte_array_append (joined, bytes, (guint) length);
+    }
+  images = write_bytes (f->dir, "images.gz", joined->data, joined->len,
+                        FALSE);
+  labels = write_labels (f->dir, "labels", 3, labels3, 3, FALSE);
+  data = load_train (f->dir, "{images: images.gz, labels: labels}");
+  assert_pixels (data, 3, labels3, 3);
+
+  /* Bytes after the last member that begin no member, and a second
+   * member cut short. */
+  junk = g_byte_array_sized_new (joined->len + 4);
+  g_byte_array_append (junk, joined->data, joined->len);
+  g_byte_array_append (junk, (const guint8 *) "\0\0\0\0", 4);
+  junk_path = write_bytes (f->dir, "junk.gz", junk->data, junk->len, FALSE);
+  assert_images_fail (f, "junk.gz", BP_ERROR_DATA,
+                      "IMAGES: corrupt gzip data");
+
+  cut = g_byte_array_sized_new (joined->len);
+  g_byte_array_append (cut, joined->data, joined->len - 5);
+  cut_path = write_bytes (f->dir, "cut.gz", cut->data, cut->len, FALSE);
+  assert_images_fail (f, "cut.gz", BP_ERROR_DATA,
+                      "IMAGES: the gzip data ends early; the file is "
+                      "truncated");
+}
+
 static void
 test_bad_header (Fixture *f, gconstpointer user_data)
 {
@@ -686,6 +736,7 @@ main (int argc, char *argv[])
               bp_test_fixture_tear_down)
   ADD ("/idx/plain", test_plain);
   ADD ("/idx/gzip", test_gzip);
+  ADD ("/idx/gzip-members", test_gzip_members);
   ADD ("/idx/limit", test_limit);
   ADD ("/idx/test-classes", test_test_classes);
   ADD ("/idx/bytes-gather-split", test_bytes_gather_split);
