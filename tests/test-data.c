@@ -11,31 +11,6 @@
 /* Each test gets a folder of its own (f->dir), removed afterwards. */
 typedef BpTestFixture Fixture;
 
-/* A graph whose data section is "train: TRAIN" on line 4 (the value at
- * column 10) and, if given, "test: TEST" on line 5 (column 9). */
-static BpGraph *
-load_graph (const Fixture *f, const char *train, const char *test)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *test_line = test != NULL
-                               ? g_strdup_printf ("  test: %s\n", test)
-                               : g_strdup ("");
-  g_autofree char *text = g_strdup_printf (
-    "version: 1\n"
-    "network: {input: 4, layers: [relu], loss: mse}\n"
-    "data:\n"
-    "  train: %s\n"
-    "%s"
-    "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}\n",
-    train, test_line);
-  g_autofree char *path = bp_test_write_file (f->dir, "graph.yaml", text);
-  BpGraph *graph = bp_graph_load (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (graph);
-  return graph;
-}
-
 static void
 assert_reals (const bp_real *values, const double *expected, gsize n)
 {
@@ -82,8 +57,8 @@ test_one_hot (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
-  g_autoptr (BpGraph) graph = load_graph (f, "{csv: iris.csv, label: species}",
-                                          NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
+    "{csv: iris.csv, label: species}", NULL);
   g_autoptr (BpDataset) data = NULL;
   static const double X[] = {
     5.1, 3.5, 1.4, 0.2,
@@ -127,7 +102,7 @@ test_limit (Fixture *f, gconstpointer user_data)
   g_autofree char *text = g_strconcat (iris_csv, "\n1,2,3,x,setosa\n",
                                        NULL);
   g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", text);
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, label: species, limit: 2}", NULL);
   g_autoptr (BpDataset) data = NULL;
   static const double X[] = { 5.1, 3.5, 1.4, 0.2, 7.0, 3.2, 4.7, 1.4 };
@@ -150,7 +125,7 @@ test_gather (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", iris_csv);
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, label: species}", NULL);
   g_autoptr (BpDataset) data = NULL;
   static const guint rows[] = { 4, 1, 3 };
@@ -179,7 +154,7 @@ test_test_classes (Fixture *f, gconstpointer user_data)
     "sepal_length,sepal_width,petal_length,petal_width,species\n"
     "6.3,3.3,6.0,2.5,virginica\n"
     "5.0,3.4,1.5,0.2,setosa\n");
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, label: species}",
     "{csv: iris-test.csv, label: species}");
   g_autoptr (BpDataset) train = NULL;
@@ -211,7 +186,7 @@ test_unknown_class (Fixture *f, gconstpointer user_data)
     "6.3,3.3,6.0,2.5,virginica\n"
     "5.0,3.4,1.5,0.2,setosa\n"
     "5.9,3.0,5.1,1.8,  foo\n");
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, label: species}",
     "{csv: iris-test.csv, label: species}");
   g_autoptr (BpDataset) train = NULL;
@@ -239,7 +214,7 @@ test_targets (Fixture *f, gconstpointer user_data)
     "a,x,b,y\n"
     "1,2,3,4\n"
     "5,6,7,8\n");
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, targets: [b, a]}", NULL);
   g_autoptr (BpDataset) data = NULL;
   static const double X[] = { 2, 4, 6, 8 };
@@ -266,7 +241,7 @@ test_no_header (Fixture *f, gconstpointer user_data)
     "5.1,3.5,1\n"
     "4.9,3.0,0\n"
     "6.2,2.9,1\n");
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{csv: iris.csv, header: false, label: 3}", NULL);
   g_autoptr (BpDataset) data = NULL;
   static const double X[] = { 5.1, 3.5, 4.9, 3.0, 6.2, 2.9 };
@@ -289,7 +264,7 @@ static void
 test_inline (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BpGraph) graph = load_graph (f,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{inputs: [[0, 0], [0, 1], [1, 1]], targets: [[1, 0], [0, 1], [1, 0]]}",
     NULL);
   g_autoptr (BpDataset) data = NULL;
@@ -310,8 +285,8 @@ test_inline (Fixture *f, gconstpointer user_data)
 static void
 test_inline_empty (Fixture *f, gconstpointer user_data)
 {
-  g_autoptr (BpGraph) graph = load_graph (f, "{inputs: [], targets: []}",
-                                          NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
+    "{inputs: [], targets: []}", NULL);
 
   (void) user_data;
   assert_train_fails (f, graph, BP_ERROR_GRAPH,
@@ -376,7 +351,8 @@ test_bad (Fixture *f, gconstpointer user_data)
 {
   const BadData *bad = user_data;
   g_autofree char *csv = bp_test_write_file (f->dir, "iris.csv", bad->csv);
-  g_autoptr (BpGraph) graph = load_graph (f, bad->train, NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir, bad->train,
+                                                       NULL);
 
   assert_train_fails (f, graph, bad->code, bad->message);
 }
@@ -385,7 +361,8 @@ static void
 test_missing_file (Fixture *f, gconstpointer user_data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BpGraph) graph = load_graph (f, IRIS_LABEL, NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir, IRIS_LABEL,
+                                                       NULL);
   g_autoptr (BpDataset) data = NULL;
   g_autofree char *csv = g_build_filename (f->dir, "iris.csv", NULL);
   g_autofree char *message = g_strdup_printf (

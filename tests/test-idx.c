@@ -104,35 +104,11 @@ write_labels (const char *dir, const char *name, guint32 n,
   return write_bytes (dir, name, bytes->data, bytes->len, gzip);
 }
 
-/* A graph whose training set is train, and test set test if given. */
-static BpGraph *
-load_graph (const char *dir, const char *train, const char *test)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *test_line = test != NULL
-                               ? g_strdup_printf ("  test: %s\n", test)
-                               : g_strdup ("");
-  g_autofree char *text = g_strdup_printf (
-    "version: 1\n"
-    "network: {input: 4, layers: [relu], loss: mse}\n"
-    "data:\n"
-    "  train: %s\n"
-    "%s"
-    "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}\n",
-    train, test_line);
-  g_autofree char *path = bp_test_write_file (dir, "graph.yaml", text);
-  BpGraph *graph = bp_graph_load (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (graph);
-  return graph;
-}
-
 static BpDataset *
 load_train (const char *dir, const char *train)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (BpGraph) graph = load_graph (dir, train, NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (dir, train, NULL);
   BpDataset *data = bp_dataset_load (graph, &graph->train, NULL, &error);
 
   g_assert_no_error (error);
@@ -243,10 +219,10 @@ test_test_classes (Fixture *f, gconstpointer user_data)
                                                     test_labels, 2, FALSE);
   g_autofree char *bad_path = write_labels (f->dir, "bad-labels", 2,
                                             bad_labels, 2, TRUE);
-  g_autoptr (BpGraph) graph = load_graph (f->dir,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{images: images, labels: labels}",
     "{images: t-images, labels: t-labels}");
-  g_autoptr (BpGraph) bad = load_graph (f->dir,
+  g_autoptr (BpGraph) bad = bp_test_load_data_graph (f->dir,
     "{images: images, labels: labels}",
     "{images: t-images, labels: bad-labels}");
   g_autoptr (BpDataset) train = NULL;
@@ -413,7 +389,7 @@ test_bad (Fixture *f, gconstpointer user_data)
   g_autofree char *labels = write_labels (f->dir, "labels", bad->n_labels,
                                           labels3, bad->n_label_bytes,
                                           FALSE);
-  g_autoptr (BpGraph) graph = load_graph (f->dir,
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir,
     "{images: images, labels: labels, limit: 1}", NULL);
   g_autoptr (GString) expected = g_string_new (bad->message);
   g_autoptr (GError) error = NULL;
@@ -438,7 +414,7 @@ assert_images_fail (const Fixture *f, const char *images, int code,
                                           FALSE);
   g_autofree char *train = g_strdup_printf (
     "{images: %s, labels: labels}", images);
-  g_autoptr (BpGraph) graph = load_graph (f->dir, train, NULL);
+  g_autoptr (BpGraph) graph = bp_test_load_data_graph (f->dir, train, NULL);
   g_autofree char *path = g_build_filename (f->dir, images, NULL);
   g_autoptr (GString) expected = g_string_new (message);
   g_autoptr (GError) error = NULL;
@@ -599,7 +575,7 @@ test_fashion_mnist (Fixture *f, gconstpointer user_data)
       g_test_skip ("no " FASHION_DIR " (Debian's dataset-fashion-mnist)");
       return;
     }
-  graph = load_graph (f->dir,
+  graph = bp_test_load_data_graph (f->dir,
     "{images: " FASHION_DIR "/train-images-idx3-ubyte.gz, labels: "
     FASHION_DIR "/train-labels-idx1-ubyte.gz, limit: 100}",
     "{images: " FASHION_DIR "/t10k-images-idx3-ubyte.gz, labels: "

@@ -48,6 +48,30 @@ bp_test_write_file (const char *dir, const char *name, const char *text)
   return path;
 }
 
+BpGraph *
+bp_test_load_data_graph (const char *dir, const char *train,
+                         const char *test)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *test_line = test != NULL
+                               ? g_strdup_printf ("  test: %s\n", test)
+                               : g_strdup ("");
+  g_autofree char *text = g_strdup_printf (
+    "version: 1\n"
+    "network: {input: 4, layers: [relu], loss: mse}\n"
+    "data:\n"
+    "  train: %s\n"
+    "%s"
+    "training: {epochs: 1, optimizer: {sgd: {lr: 0.1}}}\n",
+    train, test_line);
+  g_autofree char *path = bp_test_write_file (dir, "graph.yaml", text);
+  BpGraph *graph = bp_graph_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (graph);
+  return graph;
+}
+
 void
 bp_test_run_clear (BpTestRun *r)
 {

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "bpframe/bpframe.h"
+
 /* A GTest fixture: bp_test_fixture_set_up gives each test a folder of its
  * own, dir ("bpframe-PROGRAM-XXXXXX", PROGRAM the test program's name),
  * and bp_test_fixture_tear_down removes it with the files in it. */
@@ -29,6 +31,13 @@ void bp_test_dir_remove (const char *dir);
  * g_free). */
 char *bp_test_write_file (const char *dir, const char *name,
                           const char *text);
+
+/* Writes dir/graph.yaml, a graph (4 inputs, one relu, mse) whose data
+ * section is "train: TRAIN" on line 4 (the value at column 10) and, if
+ * test is not NULL, "test: TEST" on line 5 (column 9), and loads it,
+ * asserting success. */
+BpGraph *bp_test_load_data_graph (const char *dir, const char *train,
+                                  const char *test);
 
 /* What a run of the bpframe program gave: its exit status (-1 when a
  * signal ended it) and all it printed on stdout and stderr. */
