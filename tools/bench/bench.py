@@ -588,25 +588,36 @@ class Bench:
             peers.append(("hand", self.hand_pass))
         return peers
 
+    def bracket_rate(self, p, b):
+        """The GEMM rate of this moment, or None when it cannot be had."""
+        if b not in GEMM_BATCHES or "gemm" in self.broken:
+            return None
+        try:
+            rate = self.gemm_rate(p, b)
+        except (PartFailed, OSError) as e:
+            self.broken.add("gemm")
+            self.fail(f"GEMM rate, {p}, batch {b}", e)
+            return None
+        self.gemm.setdefault((p, b), []).append(rate)
+        return rate
+
     def configuration(self, p, b):
         """Round after round, bpframe and then each peer, back to back; a
-        ratio is taken within each round, and its median reported."""
+        ratio is taken within each round, and its median reported. The
+        GEMM rate is measured just before bpframe's pass and just after
+        it, and bpframe's share taken of their mean: the machine's speed
+        drifts, and one reading on one side of the pass judged it by a
+        moment it did not run in."""
         for r in range(1, self.runs + 1):
             self.log(f"{p}, batch {b}, round {r} of {self.runs}")
             bp = None
+            before = self.bracket_rate(p, b) if p in self.bpframe else None
             if p in self.bpframe:
                 bp = self.timed(p, b, "bpframe", self.bpframe_pass)
-            if b in GEMM_BATCHES and "gemm" not in self.broken:
-                try:
-                    rate = self.gemm_rate(p, b)
-                except (PartFailed, OSError) as e:
-                    self.broken.add("gemm")
-                    self.fail(f"GEMM rate, {p}, batch {b}", e)
-                else:
-                    self.gemm.setdefault((p, b), []).append(rate)
-                    if bp is not None:
-                        self.gemm_share.setdefault((p, b), []).append(
-                            self.gflops(bp) / rate)
+            after = self.bracket_rate(p, b)
+            if bp is not None and before is not None and after is not None:
+                self.gemm_share.setdefault((p, b), []).append(
+                    self.gflops(bp) / ((before + after) / 2))
             for peer, function in self.peers_of(p, b):
                 t = self.timed(p, b, peer, function)
                 if bp is not None and t is not None:
@@ -974,8 +985,9 @@ training:
             "products a sample (X W^T and G^T X for each layer, G W for the "
             "last two). GEMM GFLOP/s is tools/bench/gemm_rate.c running "
             "exactly those products with bpframe's leading dimensions on 2 "
-            "OpenBLAS threads, in each round right after bpframe's pass; "
-            "the share of it is taken within each round. At batch 1 the "
+            "OpenBLAS threads, in each round just before and just after "
+            "bpframe's pass; bpframe's share is of the two readings' mean, "
+            "within each round. At batch 1 the "
             "limit is the hand loop instead.",
             "Peak memory is /usr/bin/time -v's maximum resident set: "
             "bpframe's with the training and test sets loaded; PyTorch's "
