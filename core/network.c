@@ -555,13 +555,13 @@ layer_gradient (BpNetwork *net, gsize i, gsize n)
     }
 }
 
-/* Whether the layer's step goes straight into its P: plain SGD, and a
- * layer whose L and update never read P (BP_LAYER_UPDATE_INTO_P). */
+/* Whether the layer's step goes straight into its P: plain SGD stepping
+ * in place (sgd_in_place, asked once a step), and a layer whose L and
+ * update never read P (BP_LAYER_UPDATE_INTO_P). */
 static gboolean
-steps_into_P (const BpNetwork *net, const BpLayer *layer)
+steps_into_P (const BpLayer *layer, gboolean sgd_in_place)
 {
-  return net->step_in_place && layer->P != NULL
-         && bp_optimizer_is_plain_sgd (net->optimizer)
+  return sgd_in_place && layer->P != NULL
          && (layer->plugin->desc->layer_flags & BP_LAYER_UPDATE_INTO_P);
 }
 
@@ -637,9 +637,12 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   const bp_real *sigma;
   gssize first;
   double loss_sum;
+  gboolean sgd_in_place;
 
   g_return_val_if_fail (n > 0 && n <= net->max_batch, NAN);
   bp_optimizer_begin_step (net->optimizer);
+  sgd_in_place = net->step_in_place
+                 && bp_optimizer_is_plain_sgd (net->optimizer);
 
   /* Forward: shoot the batch through the chain. */
   sigma = run_forward (net, n, X, TRUE);
@@ -676,7 +679,7 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
   for (gssize i = first; i >= 0; i--)
     {
       BpLayer *layer = &net->layers[i];
-      gboolean in_place = steps_into_P (net, layer);
+      gboolean in_place = steps_into_P (layer, sgd_in_place);
 
       if (in_place)
         {
@@ -701,7 +704,8 @@ bp_network_train_step (BpNetwork *net, gsize n, const bp_real *X,
    * the rest now. */
   if (order == BP_UPDATE_SIMULTANEOUS)
     for (gssize i = first; i >= 0; i--)
-      if (net->layers[i].P != NULL && !steps_into_P (net, &net->layers[i]))
+      if (net->layers[i].P != NULL
+          && !steps_into_P (&net->layers[i], sgd_in_place))
         bp_optimizer_step_layer (net->optimizer, &net->layers[i]);
 
   return loss_sum;

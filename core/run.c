@@ -286,15 +286,21 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
   const BpGraph *graph = run->graph;
   const BpDataset *data = run->train;
   ProgressClock clock = { 0 };
+  gint64 epoch_start;
 
   /* OpenBLAS's threads are the process's: set them for every run, so
    * that one run's setting does not linger into the next. */
   bp_blas_set_threads (graph->threads != 0 ? graph->threads
                                            : g_get_num_processors ());
 
+  /* An epoch's time runs from the end of the one before, its report
+   * included (a line printed: microseconds). One clock reading an epoch,
+   * not two: a reading costs some 30 ns, and the paper's 2-2-2 network
+   * trains its 4 samples in under 1 us. */
+  epoch_start = g_get_monotonic_time ();
   for (guint epoch = 1; epoch <= graph->epochs; epoch++)
     {
-      gint64 start_time = g_get_monotonic_time ();
+      gint64 epoch_end;
       BpEpochReport report = { 0 };
       BpProgressReport progress = { 0 };
       double loss_sum = 0.0;
@@ -349,8 +355,9 @@ bp_run_train (BpRun *run, BpEpochFunc on_epoch, gpointer user_data,
                              &report.test_accuracy);
       if (!run->classifies)
         report.test_accuracy = NAN;
-      report.seconds = (double) (g_get_monotonic_time () - start_time)
-                       / G_USEC_PER_SEC;
+      epoch_end = g_get_monotonic_time ();
+      report.seconds = (double) (epoch_end - epoch_start) / G_USEC_PER_SEC;
+      epoch_start = epoch_end;
       if (on_epoch != NULL && !on_epoch (&report, user_data))
         break;
     }
