@@ -352,9 +352,10 @@ test_jacobian_off (void)
                   "FAIL: rows 1-4 off");
   assert_verdict (table, "softsign_off", "forward, batch vs row by row",
                   "pass");
-  /* At x = 0 the jacobian's 1.01 meets 1 / (1 + h), the difference. */
+  /* At x = 0 the jacobian's 1.01 meets the differences' 1 / (1 + h) and
+   * 1 / (1 + h / 2), combined: (4 / (1 + h / 2) - 1 / (1 + h)) / 3. */
   g_assert_true (has_line (table, "softsign_off, jacobian vs differences: "
-                                  "worst J[1][1] = 1.01 against 0.99999 "
+                                  "worst J[1][1] = 1.01 against 0.999996667 "
                                   "(point 1)"));
   g_assert_true (g_str_has_suffix (table, "\n5 checks: 2 passed, 3 "
                                           "failed\n"));
@@ -903,8 +904,15 @@ test_command (void)
     run_check (&r, "--help", NULL);
     g_assert_cmpint (r.status, ==, 0);
     g_assert_nonnull (strstr (r.out, "  |a - n| <= ABS + REL max(|a|, "
-                                     "|n|)\n(defaults: REL 1e-4, ABS 1e-7, "
-                                     "h 1e-5, 5 points, seed 1"));
+                                     "|n|)\nplus what rounding can put in "
+                                     "a difference (defaults: REL 1e-4,\n"
+                                     "ABS 1e-7, h 1e-5 in a double build"));
+    g_assert_nonnull (strstr (r.out, "  -t, --tolerance=REL         "
+                                     "Relative tolerance REL (default "
+                                     "0.0001)\n"));
+    g_assert_nonnull (strstr (r.out, "  --step=H                    "
+                                     "Finite-difference step h (default "
+                                     "1e-05)\n"));
   }
 
   expect_usage (m_missing, missing, NULL);

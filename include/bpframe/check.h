@@ -12,13 +12,15 @@ G_BEGIN_DECLS
 
 /* An analytic value a passes against the value n it is checked against
  * (central differences, or the explicit form for a fast one) when
- *   |a - n| <= abs_tolerance + rel_tolerance * max(|a|, |n|).
- * The defaults (bp_check_options_init) pass every standard plugin in a
- * double build and fail a derivative off by a factor 1.01. */
+ *   |a - n| <= abs_tolerance + rel_tolerance * max(|a|, |n|)
+ * plus what rounding can put in a difference. The defaults
+ * (bp_check_options_init) pass every standard plugin and fail a
+ * derivative off by a factor 1.01; a float build has its own. */
 typedef struct {
-  double rel_tolerance;   /* default 1e-4 */
+  double rel_tolerance;   /* default 1e-4 (float build: 3e-3) */
   double abs_tolerance;   /* default 1e-7 */
-  double step;            /* the finite-difference h, default 1e-5 */
+  double step;            /* the finite-difference h, default 1e-5
+                             (float build: 3e-3) */
   guint points;           /* random points per check, default 5 */
   guint64 seed;           /* of the random points, default 1 */
 } BpCheckOptions;
