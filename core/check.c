@@ -121,11 +121,8 @@ add_note (BpCheckReport *report, const char *format, ...)
  * or more, and fail a 1% error by a hundred. A float build's rounding
  * wants a larger step, h = 3e-3 (Richardson's combination keeps the
  * differences' own error far below 1e-3 there), and a wider tolerance:
- * the standard plugins pass at 16 seeds, and a 1% error fails by three.
- * TODO: in float a layer of hundreds of inputs (Fashion-MNIST's 784) still
- * fails from rounding: an output's rounding is taken from its own size,
- * not from the size of the terms it sums, sum_j |J_kj x_j|, which would
- * fix it (and the fast forms' comparisons the same way). */
+ * the standard plugins and every graph of configs/ pass at 16 seeds, and
+ * a 1% error fails by three. */
 void
 bp_check_options_init (BpCheckOptions *options)
 {
@@ -556,10 +553,18 @@ all_finite (const bp_real *v, gsize n)
 
 /* A central difference quotient, and the error that rounding the values
  * it subtracts can put in it: ROUNDING_ULPS units of the last place of
- * the larger (or of the magnitude of the terms they sum), over the step
- * (an output summed from many terms carries more than one unit; 16 covers
- * the standard plugins' widest). */
+ * the larger, or of the terms they sum when those are larger (an output
+ * summed from many terms carries more than one unit; 16 covers the
+ * standard plugins' widest). */
 #define ROUNDING_ULPS 16
+
+/* What rounding can put in a value computed in bp_real from terms whose
+ * sizes add up to magnitude: a fast form against its explicit one. */
+static double
+sum_rounding (double magnitude)
+{
+  return ROUNDING_ULPS * REAL_EPSILON * magnitude;
+}
 
 typedef struct {
   double value;
@@ -595,8 +600,8 @@ quotients (bp_real up, bp_real base, bp_real down, bp_real hi,
  * h^2 f''' / 6 error of each. A float build needs that: its rounding
  * wants a step of 1e-3 or more, where D(h) alone is off by more than the
  * 1% error the checker must catch. The steps actually taken are the ones
- * the number type can represent. magnitude, when not 0, is the size of
- * the terms an output sums, for its rounding.
+ * the number type can represent. magnitude, when not NULL, holds the size
+ * of the terms each output sums, for its rounding.
  *
  * A smooth output's two steps agree: their central quotients to
  * h^2 f''' / 8, and the forward quotient less the backward one (h f'' at
@@ -608,7 +613,7 @@ quotients (bp_real up, bp_real base, bp_real down, bp_real hi,
 static DiffResult
 central_difference (const BpCheckOptions *o, EvalFunc eval, gpointer ctx,
                     bp_real *v, gsize m, const bp_real *base, bp_real *up,
-                    bp_real *down, double magnitude, Diff *q)
+                    bp_real *down, const double *magnitude, Diff *q)
 {
   bp_real saved = *v;
   bp_real hi = (bp_real) (saved + o->step);
@@ -623,7 +628,8 @@ central_difference (const BpCheckOptions *o, EvalFunc eval, gpointer ctx,
   *v = lo;
   finite = eval (ctx, down) && finite;
   for (gsize k = 0; k < m; k++)
-    full[k] = quotients (up[k], base[k], down[k], hi, saved, lo, magnitude);
+    full[k] = quotients (up[k], base[k], down[k], hi, saved, lo,
+                         magnitude != NULL ? magnitude[k] : 0);
 
   *v = half_hi;
   finite = eval (ctx, up) && finite;
@@ -636,7 +642,8 @@ central_difference (const BpCheckOptions *o, EvalFunc eval, gpointer ctx,
   for (gsize k = 0; k < m; k++)
     {
       Quotients half = quotients (up[k], base[k], down[k], half_hi, saved,
-                                  half_lo, magnitude);
+                                  half_lo,
+                                  magnitude != NULL ? magnitude[k] : 0);
       double slope = MAX (fabs (full[k].central), fabs (half.central));
       double spread = MAX (fabs (full[k].spread), fabs (half.spread));
 
@@ -1076,6 +1083,25 @@ layer_forward_point (const Unit *u, LayerBuffers *b, Widths *w)
   return all_finite (b->y, b->v);
 }
 
+/* The size of the terms each output of u sums at (P, x), for its
+ * rounding: |y_k| + sum_j |J_kj x_j|, from the explicit jacobian (into J,
+ * v x d). An affine output cancelling to near 0 from terms of size 1 is
+ * rounded as they are. */
+static void
+output_magnitudes (const Unit *u, const bp_real *P, const bp_real *x,
+                   const bp_real *y, bp_real *J, double *magnitude)
+{
+  gsize d = u->n_in, v = u->n_out;
+
+  u->d->jacobian (u->state, P, x, y, J);
+  for (gsize k = 0; k < v; k++)
+    {
+      magnitude[k] = fabs ((double) y[k]);
+      for (gsize j = 0; j < d; j++)
+        magnitude[k] += fabs ((double) J[k * d + j] * x[j]);
+    }
+}
+
 /* J against central differences of forward, column by column. */
 static void
 check_jacobian_point (const Checker *ck, const Unit *u, LayerBuffers *b,
@@ -1083,17 +1109,19 @@ check_jacobian_point (const Checker *ck, const Unit *u, LayerBuffers *b,
 {
   ForwardEval e = { u, b->P, b->x };
   gsize n_pick = draw_indices (ck->rng, b->d, b->pick);
+  g_autofree double *magnitude = g_new (double, b->v);
 
   guarded_reset (b->J, b->v * b->d);
   u->d->jacobian (u->state, b->P, b->x, b->y, b->J);
   widths_after (w, "jacobian", "J", b->J, b->v, b->d, TRUE);
+  output_magnitudes (u, b->P, b->x, b->y, b->J, magnitude);
 
   for (gsize i = 0; i < n_pick; i++)
     {
       gsize j = b->pick[i];
       DiffResult r = central_difference (ck->o, eval_forward, &e, &b->x[j],
-                                         b->v, b->y, b->up, b->down, 0,
-                                         b->q);
+                                         b->v, b->y, b->up, b->down,
+                                         magnitude, b->q);
 
       if (r != DIFF_OK)
         {
@@ -1123,18 +1151,21 @@ check_local_L_point (const Checker *ck, const Unit *u, LayerBuffers *b,
   ForwardEval e = { u, b->P, b->x };
   gsize n_pick = draw_indices (ck->rng, b->size, b->pick);
   g_autofree bp_real *grad0 = g_new (bp_real, b->size);
+  g_autofree double *magnitude = g_new (double, b->v);
   gboolean skipped = FALSE;
 
   guarded_reset (b->L, b->size);
   u->d->local_L (u->state, b->P, b->x, b->y, b->L);
   widths_after (w, "local_L", "L", b->L, u->rows, u->cols, TRUE);
+  guarded_reset (b->J, b->v * b->d);
+  output_magnitudes (u, b->P, b->x, b->y, b->J, magnitude);
 
   for (gsize i = 0; i < n_pick && !skipped; i++)
     {
       gsize at = b->pick[i], k = at / u->cols;
       DiffResult r = central_difference (ck->o, eval_forward, &e,
                                          &b->P[at], b->v, b->y, b->up,
-                                         b->down, 0, b->q);
+                                         b->down, magnitude, b->q);
 
       if (r != DIFF_OK)
         {
@@ -1173,7 +1204,10 @@ check_local_L_point (const Checker *ck, const Unit *u, LayerBuffers *b,
         gsize at = k * u->cols + j;
 
         compare_entry (cu, ck->o, k, j, (double) b->grad[at] - grad0[at],
-                       (double) b->m[k] * b->L[at], 0, point);
+                       (double) b->m[k] * b->L[at],
+                       sum_rounding (fabs ((double) grad0[at])
+                                     + fabs ((double) b->m[k] * b->L[at])),
+                       point);
       }
 }
 
@@ -1244,12 +1278,15 @@ check_batch_point (const Checker *ck, const Unit *u, LayerBuffers *b,
                           b->J);
           for (gsize j = 0; j < d; j++)
             {
-              double mJ = 0;
+              double mJ = 0, terms = 0;
 
               for (gsize k = 0; k < v; k++)
-                mJ += (double) b->G[i * v + k] * b->J[k * d + j];
-              compare_entry (cj, ck->o, 0, j, b->G_in[i * d + j], mJ, 0,
-                             point);
+                {
+                  mJ += (double) b->G[i * v + k] * b->J[k * d + j];
+                  terms += fabs ((double) b->G[i * v + k] * b->J[k * d + j]);
+                }
+              compare_entry (cj, ck->o, 0, j, b->G_in[i * d + j], mJ,
+                             sum_rounding (terms), point);
             }
         }
     }
@@ -1258,6 +1295,7 @@ check_batch_point (const Checker *ck, const Unit *u, LayerBuffers *b,
     {
       g_autofree bp_real *grad0 = g_new (bp_real, b->size);
       g_autofree double *sum = g_new0 (double, b->size);
+      g_autofree double *terms = g_new0 (double, b->size);
 
       guarded_reset (b->batch_grad, b->size);
       fill_uniform (ck->rng, b->batch_grad, b->size, 1.0);
@@ -1274,11 +1312,15 @@ check_batch_point (const Checker *ck, const Unit *u, LayerBuffers *b,
           memset (b->grad, 0, b->size * sizeof *b->grad);
           u->d->update (u->state, b->G + i * v, b->L, b->grad);
           for (gsize j = 0; j < b->size; j++)
-            sum[j] += b->grad[j];
+            {
+              sum[j] += b->grad[j];
+              terms[j] += fabs ((double) b->grad[j]);
+            }
         }
       for (gsize j = 0; j < b->size; j++)
         compare_entry (cb, ck->o, j / u->cols, j % u->cols,
-                       (double) b->batch_grad[j] - grad0[j], sum[j], 0,
+                       (double) b->batch_grad[j] - grad0[j], sum[j],
+                       sum_rounding (fabs ((double) grad0[j]) + terms[j]),
                        point);
     }
 }
@@ -1552,7 +1594,7 @@ chain_compare (const Checker *ck, Chain *c, const bp_real *base,
     {
       DiffResult r = central_difference (ck->o, chain_value, c,
                                          &values[pick[i]], 1, base, &up,
-                                         &down, c->magnitude, &numeric[i]);
+                                         &down, &c->magnitude, &numeric[i]);
 
       if (r != DIFF_OK)
         {
@@ -1766,7 +1808,7 @@ check_loss (const Checker *ck, const Unit *loss, const Unit *partner,
             {
               DiffResult r = central_difference (ck->o, eval_loss, &e,
                                                  &sigma[pick[i]], 1, &base,
-                                                 &up, &down, 0, &q);
+                                                 &up, &down, NULL, &q);
 
               numeric[i] = q;
               if (r != DIFF_OK)
