@@ -232,6 +232,8 @@ init_layer (BpNetwork *net, gsize i, const BpGraph *graph,
   layer->n_out = shape.n_out;
   layer->param_rows = shape.param_rows;
   layer->param_cols = shape.param_cols;
+  layer->bias_column = shape.param_cols != 0
+                       && (d->layer_flags & BP_LAYER_BIAS_COLUMN);
   *args_out = g_steal_pointer (&args);
   return TRUE;
 }

@@ -15,6 +15,8 @@ typedef struct {
   gsize param_rows, param_cols; /* 0 x 0 without parameters */
   bp_real *P;                   /* into BpNetwork.params, or NULL */
   bp_real *grad;                /* into BpNetwork.grads, or NULL */
+  gboolean bias_column;         /* P's last column is biases, which weight
+                                   decay spares (BP_LAYER_BIAS_COLUMN) */
 } BpLayer;
 
 typedef struct BpOptimizer BpOptimizer; /* optimizer.h */

@@ -85,8 +85,8 @@ bp_optimizer_begin_step (BpOptimizer *opt)
 }
 
 /* L2 weight decay, the gradient of wd/2 |P|^2 added: g + wd P. With wd 0
- * the gradient is used as it is, to the bit.
- * TODO: spare the biases once the ABI says which entries of P they are. */
+ * the gradient is used as it is, to the bit. A layer's biases take wd 0
+ * (bp_optimizer_step_layer). */
 static inline double
 decayed (double g, double p, double wd)
 {
@@ -95,10 +95,10 @@ decayed (double g, double p, double wd)
 
 /* The paper's step: P <- P - lr g. */
 static void
-sgd (const BpOptimizer *opt, gsize size, bp_real *restrict P,
+sgd (const BpOptimizer *opt, double wd, gsize size, bp_real *restrict P,
      const bp_real *restrict grad)
 {
-  double lr = opt->learning_rate, wd = opt->settings.weight_decay;
+  double lr = opt->learning_rate;
 
   if (wd == 0.0)
     for (gsize j = 0; j < size; j++)
@@ -110,10 +110,11 @@ sgd (const BpOptimizer *opt, gsize size, bp_real *restrict P,
 
 /* v <- mu v + g; P <- P - lr v, or with Nesterov P <- P - lr (g + mu v). */
 static void
-momentum (const BpOptimizer *opt, gsize size, bp_real *restrict P,
-          const bp_real *restrict grad, bp_real *restrict v)
+momentum (const BpOptimizer *opt, double wd, gsize size,
+          bp_real *restrict P, const bp_real *restrict grad,
+          bp_real *restrict v)
 {
-  double lr = opt->learning_rate, wd = opt->settings.weight_decay;
+  double lr = opt->learning_rate;
   double mu = opt->settings.momentum;
 
   for (gsize j = 0; j < size; j++)
@@ -133,11 +134,10 @@ momentum (const BpOptimizer *opt, gsize size, bp_real *restrict P,
  * -fno-math-errno in core/meson.build): written entry by entry with both
  * corrections, Adam took longer than the step's matrix products. */
 static void
-adam (const BpOptimizer *opt, gsize size, bp_real *restrict P,
+adam (const BpOptimizer *opt, double wd, gsize size, bp_real *restrict P,
       const bp_real *restrict grad, bp_real *restrict m,
       bp_real *restrict v)
 {
-  double wd = opt->settings.weight_decay;
   double b1 = opt->settings.beta1, b2 = opt->settings.beta2;
   double eps = opt->settings.epsilon;
   double rate = opt->learning_rate / opt->correction1;
@@ -155,10 +155,33 @@ adam (const BpOptimizer *opt, gsize size, bp_real *restrict P,
     }
 }
 
+/* Steps size entries of P with weight decay wd; their state sits at
+ * offset in the optimizer's blocks, as P does in the parameter block. */
+static void
+step_entries (BpOptimizer *opt, double wd, gsize offset, gsize size,
+              bp_real *P, const bp_real *grad)
+{
+  switch (opt->settings.kind)
+    {
+    case BP_OPTIMIZER_MOMENTUM:
+      momentum (opt, wd, size, P, grad, opt->v + offset);
+      break;
+    case BP_OPTIMIZER_ADAM:
+      adam (opt, wd, size, P, grad, opt->m + offset, opt->v + offset);
+      break;
+    case BP_OPTIMIZER_SGD:
+    default:
+      sgd (opt, wd, size, P, grad);
+      break;
+    }
+}
+
 void
 bp_optimizer_step_layer (BpOptimizer *opt, BpLayer *layer)
 {
-  gsize size = layer->param_rows * layer->param_cols;
+  gsize rows = layer->param_rows, cols = layer->param_cols;
+  gsize size = rows * cols;
+  double wd = opt->settings.weight_decay;
   gsize offset;
 
   if (layer->P == NULL)
@@ -170,19 +193,22 @@ bp_optimizer_step_layer (BpOptimizer *opt, BpLayer *layer)
 
   /* The layer's state sits where its P sits in the parameter block. */
   offset = (gsize) (layer->P - opt->params);
-  switch (opt->settings.kind)
+  if (wd == 0.0 || !layer->bias_column)
     {
-    case BP_OPTIMIZER_MOMENTUM:
-      momentum (opt, size, layer->P, layer->grad, opt->v + offset);
-      break;
-    case BP_OPTIMIZER_ADAM:
-      adam (opt, size, layer->P, layer->grad, opt->m + offset,
-            opt->v + offset);
-      break;
-    case BP_OPTIMIZER_SGD:
-    default:
-      sgd (opt, size, layer->P, layer->grad);
-      break;
+      step_entries (opt, wd, offset, size, layer->P, layer->grad);
+      return;
+    }
+
+  /* Row by row: the weights with decay, the bias in the last column
+   * without. */
+  for (gsize r = 0; r < rows; r++)
+    {
+      gsize at = r * cols;
+
+      step_entries (opt, wd, offset + at, cols - 1, layer->P + at,
+                    layer->grad + at);
+      step_entries (opt, 0.0, offset + at + cols - 1, 1,
+                    layer->P + at + cols - 1, layer->grad + at + cols - 1);
     }
 }
 

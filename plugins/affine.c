@@ -335,7 +335,7 @@ static const BpPlugin affine_plugin = {
   .output_flags = 0,
   .init_params = affine_init_params,
   /* L = [x 1] needs no W: update and update_batch never read P. */
-  .layer_flags = BP_LAYER_UPDATE_INTO_P,
+  .layer_flags = BP_LAYER_UPDATE_INTO_P | BP_LAYER_BIAS_COLUMN,
 };
 
 BP_PLUGIN_EXPORT const BpPlugin *

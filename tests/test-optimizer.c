@@ -107,6 +107,70 @@ test_sgd_weight_decay (void)
   assert_near (P[1], -1.805);
 }
 
+/* A 2 x 3 layer whose last column is biases (affine's [W | b]), lr 0.1,
+ * wd 0.5, g = [[0.5, 0, 1], [0, 0, -2]]: each weight steps along
+ * g + wd P, each bias along g alone.
+ *   row 1: 1 - 0.1 (0.5 + 0.5) = 0.9, -2 - 0.1 (0 - 1) = -1.9,
+ *          bias 3 - 0.1 (1) = 2.9;
+ *   row 2: 0.5 - 0.1 (0.25) = 0.475, 1 - 0.1 (0.5) = 0.95,
+ *          bias -1 - 0.1 (-2) = -0.8.
+ * The same layer without bias_column decays the biases too: 3 - 0.1 (1 +
+ * 1.5) = 2.75 and -1 - 0.1 (-2 - 0.5) = -0.75. */
+static void
+test_weight_decay_spares_biases (void)
+{
+  const bp_real start[6] = { 1, -2, 3, 0.5, 1, -1 };
+  const bp_real g[6] = { 0.5, 0, 1, 0, 0, -2 };
+  const double spared[6] = { 0.9, -1.9, 2.9, 0.475, 0.95, -0.8 };
+  const double all[6] = { 0.9, -1.9, 2.75, 0.475, 0.95, -0.75 };
+
+  for (int bias_column = 0; bias_column <= 1; bias_column++)
+    {
+      BpOptimizerSettings s = settings_of (BP_OPTIMIZER_SGD, 0.1);
+      bp_real P[6], grad[6];
+      BpLayer layer = vector_layer (P, grad, 6);
+      g_autoptr (BpOptimizer) opt = NULL;
+
+      memcpy (P, start, sizeof P);
+      layer.n_out = layer.param_rows = 2;
+      layer.param_cols = 3;
+      layer.bias_column = bias_column;
+      s.weight_decay = 0.5;
+      opt = bp_optimizer_new (&s, P, 6);
+      step (opt, &layer, g);
+      for (int j = 0; j < 6; j++)
+        assert_near (P[j], bias_column ? spared[j] : all[j]);
+    }
+}
+
+/* Momentum and Adam spare the biases alike: with g = 0, weight decay is a
+ * weight's whole gradient, so each weight moves and each bias stays, to
+ * the bit (Adam's step for a zero gradient is 0 / (0 + eps)). */
+static void
+test_weight_decay_spares_biases_stateful (gconstpointer data)
+{
+  BpOptimizerSettings s = settings_of (GPOINTER_TO_INT (data), 0.1);
+  const bp_real start[6] = { 1, -2, 3, 0.5, 1, -1 };
+  const bp_real zero[6] = { 0 };
+  bp_real P[6], grad[6];
+  BpLayer layer = vector_layer (P, grad, 6);
+  g_autoptr (BpOptimizer) opt = NULL;
+
+  memcpy (P, start, sizeof P);
+  layer.n_out = layer.param_rows = 2;
+  layer.param_cols = 3;
+  layer.bias_column = TRUE;
+  s.weight_decay = 0.5;
+  opt = bp_optimizer_new (&s, P, 6);
+  for (int k = 0; k < 3; k++)
+    step (opt, &layer, zero);
+  for (int j = 0; j < 6; j++)
+    if (j % 3 == 2)
+      g_assert_cmpfloat (P[j], ==, start[j]);
+    else
+      g_assert_cmpfloat (fabs (P[j]), <, fabs (start[j]));
+}
+
 /* mu 0.5, lr 0.1, P = (1, -1), g = (1, 2), (1, -2), (0, 4):
  * v = (1, 2),    P = (0.9, -1.2);
  * v = (1.5, -1), P = (0.75, -1.1);
@@ -379,6 +443,33 @@ train_iris (guint epochs, const char *optimizer, const char *update,
   return g_memdup2 (net->params, net->n_params * sizeof (bp_real));
 }
 
+/* affine declares its last column biases (BP_LAYER_BIAS_COLUMN), relu
+ * and softmax have no parameters: only the affine layers are flagged. */
+static void
+test_bias_column_from_plugin (void)
+{
+  g_autofree char *csv = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
+                                           "iris.csv", NULL);
+  g_autofree char *text = g_strdup_printf (iris_graph, csv, 1,
+                                           "{sgd: {lr: 0.1}}", "sequential",
+                                           "  weight_decay: 0.01\n");
+  g_autofree char *path = bp_test_write_file (tmp_dir, "iris-wd.yaml", text);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BpGraph) graph = bp_graph_load (path, &error);
+  g_autoptr (BpRun) run = NULL;
+  BpNetwork *net;
+
+  g_assert_no_error (error);
+  run = bp_run_new (graph, &error);
+  g_assert_no_error (error);
+  net = bp_run_get_network (run);
+  g_assert_cmpuint (net->n_layers, ==, 4);
+  g_assert_true (net->layers[0].bias_column);
+  g_assert_false (net->layers[1].bias_column);
+  g_assert_true (net->layers[2].bias_column);
+  g_assert_false (net->layers[3].bias_column);
+}
+
 static const BpEpochReport *
 report_of (GArray *reports, guint epoch)
 {
@@ -479,6 +570,14 @@ main (int argc, char **argv)
 
   g_test_add_func ("/optimizer/sgd/bits", test_sgd_bits);
   g_test_add_func ("/optimizer/sgd/weight-decay", test_sgd_weight_decay);
+  g_test_add_func ("/optimizer/sgd/weight-decay-spares-biases",
+                   test_weight_decay_spares_biases);
+  g_test_add_data_func ("/optimizer/momentum/weight-decay-spares-biases",
+                        GINT_TO_POINTER (BP_OPTIMIZER_MOMENTUM),
+                        test_weight_decay_spares_biases_stateful);
+  g_test_add_data_func ("/optimizer/adam/weight-decay-spares-biases",
+                        GINT_TO_POINTER (BP_OPTIMIZER_ADAM),
+                        test_weight_decay_spares_biases_stateful);
   g_test_add_data_func ("/optimizer/momentum/plain", GINT_TO_POINTER (0),
                         test_momentum);
   g_test_add_data_func ("/optimizer/momentum/nesterov", GINT_TO_POINTER (1),
@@ -502,6 +601,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/optimizer/network/adam-iris/sequential",
                         "sequential", test_adam_trains_iris);
   g_test_add_func ("/optimizer/network/schedule", test_run_schedule);
+  g_test_add_func ("/optimizer/network/bias-column",
+                   test_bias_column_from_plugin);
 
   status = g_test_run ();
   bp_test_dir_remove (tmp_dir);

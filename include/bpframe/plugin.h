@@ -157,7 +157,11 @@ enum {
    * one pass, without a gradient buffer to clear, fill and read back
    * (most of an online step's memory traffic). Leave it unset when
    * local_L, update or update_batch reads P. */
-  BP_LAYER_UPDATE_INTO_P = 1 << 0
+  BP_LAYER_UPDATE_INTO_P = 1 << 0,
+  /* The last column of P holds biases, added to the outputs rather than
+   * weighting an input (the paper's [W | b]): L2 weight decay spares it,
+   * since shrinking a bias toward 0 does not make the layer simpler. */
+  BP_LAYER_BIAS_COLUMN = 1 << 1
 };
 
 /* ---- Losses ------------------------------------------------------------ */
@@ -276,7 +280,10 @@ typedef struct BpPlugin {
 
   /* Version 3 appends what follows. */
 
-  /* Layer: a combination of BP_LAYER_* flags true of its operations. */
+  /* Layer: a combination of BP_LAYER_* flags true of its operations. A
+   * core ignores a flag it does not know, so a flag added later (as
+   * BP_LAYER_BIAS_COLUMN was, within version 3) only goes unused by an
+   * older core. */
   uint32_t layer_flags;
 } BpPlugin;
 
