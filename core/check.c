@@ -121,8 +121,15 @@ add_note (BpCheckReport *report, const char *format, ...)
  * or more, and fail a 1% error by a hundred. A float build's rounding
  * wants a larger step, h = 3e-3 (Richardson's combination keeps the
  * differences' own error far below 1e-3 there), and a wider tolerance:
- * the standard plugins and every graph of configs/ pass at 16 seeds, and
- * a 1% error fails by three. */
+ * the standard plugins pass at 16 seeds and every graph of configs/ at
+ * the default one, and a 1% error fails by three. At other seeds a graph's
+ * whole-network row fails now and then in float (5 of 78 runs of the 13
+ * graphs at seeds 1 to 6): a step of a first layer's weight that crosses
+ * a relu's kink changes the loss by some hundred units of its last place,
+ * and the 16 to 64 units allowed for rounding hide the kink. TODO: keep
+ * the objective in double (EvalFunc writes bp_real, so chain_value rounds
+ * the loss to float) and allow for the rounding of the activations
+ * alone. */
 void
 bp_check_options_init (BpCheckOptions *options)
 {
@@ -1426,8 +1433,9 @@ typedef struct {
   bp_real **act;     /* act[i]: layer i's output */
   bp_real *m, *m_in, *J, *L;
   gsize width;       /* the widest input or output */
-  double magnitude;  /* what the objective sums, for its rounding:
-                        sum |r_k y_k| (r . y cancels), or |loss| */
+  double magnitude;  /* what the objective sums at the last evaluation,
+                        for its rounding: sum |r_k y_k| (r . y cancels),
+                        or |loss| */
 } Chain;
 
 static void
@@ -1588,13 +1596,18 @@ chain_compare (const Checker *ck, Chain *c, const bp_real *base,
                const gsize *pick, gsize n_pick, Compare *cmp, guint point)
 {
   g_autofree Diff *numeric = g_new (Diff, n_pick);
-  bp_real up, down;
+  bp_real up, down, again;
+  double magnitude;
 
+  /* The size of the objective's terms at the point itself (every
+   * evaluation sets it; the differences move it a little). */
+  chain_value (c, &again);
+  magnitude = c->magnitude;
   for (gsize i = 0; i < n_pick; i++)
     {
       DiffResult r = central_difference (ck->o, chain_value, c,
                                          &values[pick[i]], 1, base, &up,
-                                         &down, &c->magnitude, &numeric[i]);
+                                         &down, &magnitude, &numeric[i]);
 
       if (r != DIFF_OK)
         {
