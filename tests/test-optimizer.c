@@ -107,6 +107,27 @@ test_sgd_weight_decay (void)
   assert_near (P[1], -1.805);
 }
 
+/* The 2 x 3 parameters of the weight decay tests, [W | b] row by row. */
+static const bp_real biased_start[6] = { 1, -2, 3, 0.5, 1, -1 };
+
+/* A 2 x 3 layer over P (filled with biased_start) and grad, its last
+ * column biases or not, and an optimizer of kind at lr 0.1 with weight
+ * decay 0.5 for it. */
+static BpOptimizer *
+biased_layer (BpOptimizerKind kind, gboolean bias_column, bp_real *P,
+              bp_real *grad, BpLayer *layer)
+{
+  BpOptimizerSettings s = settings_of (kind, 0.1);
+
+  memcpy (P, biased_start, sizeof biased_start);
+  *layer = vector_layer (P, grad, 6);
+  layer->n_out = layer->param_rows = 2;
+  layer->param_cols = 3;
+  layer->bias_column = bias_column;
+  s.weight_decay = 0.5;
+  return bp_optimizer_new (&s, P, 6);
+}
+
 /* A 2 x 3 layer whose last column is biases (affine's [W | b]), lr 0.1,
  * wd 0.5, g = [[0.5, 0, 1], [0, 0, -2]]: each weight steps along
  * g + wd P, each bias along g alone.
@@ -119,24 +140,18 @@ test_sgd_weight_decay (void)
 static void
 test_weight_decay_spares_biases (void)
 {
-  const bp_real start[6] = { 1, -2, 3, 0.5, 1, -1 };
   const bp_real g[6] = { 0.5, 0, 1, 0, 0, -2 };
   const double spared[6] = { 0.9, -1.9, 2.9, 0.475, 0.95, -0.8 };
   const double all[6] = { 0.9, -1.9, 2.75, 0.475, 0.95, -0.75 };
 
   for (int bias_column = 0; bias_column <= 1; bias_column++)
     {
-      BpOptimizerSettings s = settings_of (BP_OPTIMIZER_SGD, 0.1);
       bp_real P[6], grad[6];
-      BpLayer layer = vector_layer (P, grad, 6);
-      g_autoptr (BpOptimizer) opt = NULL;
+      BpLayer layer;
+      g_autoptr (BpOptimizer) opt = biased_layer (BP_OPTIMIZER_SGD,
+                                                  bias_column, P, grad,
+                                                  &layer);
 
-      memcpy (P, start, sizeof P);
-      layer.n_out = layer.param_rows = 2;
-      layer.param_cols = 3;
-      layer.bias_column = bias_column;
-      s.weight_decay = 0.5;
-      opt = bp_optimizer_new (&s, P, 6);
       step (opt, &layer, g);
       for (int j = 0; j < 6; j++)
         assert_near (P[j], bias_column ? spared[j] : all[j]);
@@ -149,26 +164,19 @@ test_weight_decay_spares_biases (void)
 static void
 test_weight_decay_spares_biases_stateful (gconstpointer data)
 {
-  BpOptimizerSettings s = settings_of (GPOINTER_TO_INT (data), 0.1);
-  const bp_real start[6] = { 1, -2, 3, 0.5, 1, -1 };
   const bp_real zero[6] = { 0 };
   bp_real P[6], grad[6];
-  BpLayer layer = vector_layer (P, grad, 6);
-  g_autoptr (BpOptimizer) opt = NULL;
+  BpLayer layer;
+  g_autoptr (BpOptimizer) opt = biased_layer (GPOINTER_TO_INT (data), TRUE,
+                                              P, grad, &layer);
 
-  memcpy (P, start, sizeof P);
-  layer.n_out = layer.param_rows = 2;
-  layer.param_cols = 3;
-  layer.bias_column = TRUE;
-  s.weight_decay = 0.5;
-  opt = bp_optimizer_new (&s, P, 6);
   for (int k = 0; k < 3; k++)
     step (opt, &layer, zero);
   for (int j = 0; j < 6; j++)
     if (j % 3 == 2)
-      g_assert_cmpfloat (P[j], ==, start[j]);
+      g_assert_cmpfloat (P[j], ==, biased_start[j]);
     else
-      g_assert_cmpfloat (fabs (P[j]), <, fabs (start[j]));
+      g_assert_cmpfloat (fabs (P[j]), <, fabs (biased_start[j]));
 }
 
 /* mu 0.5, lr 0.1, P = (1, -1), g = (1, 2), (1, -2), (0, 4):
@@ -414,12 +422,12 @@ keep_report (const BpEpochReport *report, gpointer user_data)
   return TRUE;
 }
 
-/* Trains iris with the given optimizer, update order and further training
- * keys; returns a copy of the trained parameters, and every epoch's report
- * in reports. */
-static bp_real *
-train_iris (guint epochs, const char *optimizer, const char *update,
-            const char *more, GArray *reports, gsize *n_params)
+/* The iris graph with the given optimizer, update order and further
+ * training keys, loaded into *graph, and a run of it (which borrows the
+ * graph). */
+static BpRun *
+iris_run (guint epochs, const char *optimizer, const char *update,
+          const char *more, BpGraph **graph)
 {
   g_autofree char *csv = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
                                            "iris.csv", NULL);
@@ -427,13 +435,27 @@ train_iris (guint epochs, const char *optimizer, const char *update,
                                            optimizer, update, more);
   g_autofree char *path = bp_test_write_file (tmp_dir, "iris.yaml", text);
   g_autoptr (GError) error = NULL;
-  g_autoptr (BpGraph) graph = bp_graph_load (path, &error);
-  g_autoptr (BpRun) run = NULL;
+  BpRun *run;
+
+  *graph = bp_graph_load (path, &error);
+  g_assert_no_error (error);
+  run = bp_run_new (*graph, &error);
+  g_assert_no_error (error);
+  return run;
+}
+
+/* Trains iris as iris_run sets it up; returns a copy of the trained
+ * parameters, and every epoch's report in reports. */
+static bp_real *
+train_iris (guint epochs, const char *optimizer, const char *update,
+            const char *more, GArray *reports, gsize *n_params)
+{
+  g_autoptr (BpGraph) graph = NULL;
+  g_autoptr (BpRun) run = iris_run (epochs, optimizer, update, more,
+                                    &graph);
+  g_autoptr (GError) error = NULL;
   BpNetwork *net;
 
-  g_assert_no_error (error);
-  run = bp_run_new (graph, &error);
-  g_assert_no_error (error);
   bp_run_train (run, keep_report, reports, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (reports->len, ==, epochs);
@@ -448,21 +470,11 @@ train_iris (guint epochs, const char *optimizer, const char *update,
 static void
 test_bias_column_from_plugin (void)
 {
-  g_autofree char *csv = g_build_filename (g_getenv ("BP_TEST_CONFIGDIR"),
-                                           "iris.csv", NULL);
-  g_autofree char *text = g_strdup_printf (iris_graph, csv, 1,
-                                           "{sgd: {lr: 0.1}}", "sequential",
-                                           "  weight_decay: 0.01\n");
-  g_autofree char *path = bp_test_write_file (tmp_dir, "iris-wd.yaml", text);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (BpGraph) graph = bp_graph_load (path, &error);
-  g_autoptr (BpRun) run = NULL;
-  BpNetwork *net;
+  g_autoptr (BpGraph) graph = NULL;
+  g_autoptr (BpRun) run = iris_run (1, "{sgd: {lr: 0.1}}", "sequential",
+                                    "  weight_decay: 0.01\n", &graph);
+  BpNetwork *net = bp_run_get_network (run);
 
-  g_assert_no_error (error);
-  run = bp_run_new (graph, &error);
-  g_assert_no_error (error);
-  net = bp_run_get_network (run);
   g_assert_cmpuint (net->n_layers, ==, 4);
   g_assert_true (net->layers[0].bias_column);
   g_assert_false (net->layers[1].bias_column);
