@@ -1090,17 +1090,16 @@ layer_forward_point (const Unit *u, LayerBuffers *b, Widths *w)
   return all_finite (b->y, b->v);
 }
 
-/* The size of the terms each output of u sums at (P, x), for its
- * rounding: |y_k| + sum_j |J_kj x_j|, from the explicit jacobian (into J,
- * v x d). An affine output cancelling to near 0 from terms of size 1 is
- * rounded as they are. */
+/* The size of the terms each output of u sums at x, for its rounding:
+ * |y_k| + sum_j |J_kj x_j|, from the explicit jacobian J (v x d) there.
+ * An affine output cancelling to near 0 from terms of size 1 is rounded
+ * as they are. */
 static void
-output_magnitudes (const Unit *u, const bp_real *P, const bp_real *x,
-                   const bp_real *y, bp_real *J, double *magnitude)
+output_magnitudes (const Unit *u, const bp_real *x, const bp_real *y,
+                   const bp_real *J, double *magnitude)
 {
   gsize d = u->n_in, v = u->n_out;
 
-  u->d->jacobian (u->state, P, x, y, J);
   for (gsize k = 0; k < v; k++)
     {
       magnitude[k] = fabs ((double) y[k]);
@@ -1121,7 +1120,7 @@ check_jacobian_point (const Checker *ck, const Unit *u, LayerBuffers *b,
   guarded_reset (b->J, b->v * b->d);
   u->d->jacobian (u->state, b->P, b->x, b->y, b->J);
   widths_after (w, "jacobian", "J", b->J, b->v, b->d, TRUE);
-  output_magnitudes (u, b->P, b->x, b->y, b->J, magnitude);
+  output_magnitudes (u, b->x, b->y, b->J, magnitude);
 
   for (gsize i = 0; i < n_pick; i++)
     {
@@ -1165,7 +1164,8 @@ check_local_L_point (const Checker *ck, const Unit *u, LayerBuffers *b,
   u->d->local_L (u->state, b->P, b->x, b->y, b->L);
   widths_after (w, "local_L", "L", b->L, u->rows, u->cols, TRUE);
   guarded_reset (b->J, b->v * b->d);
-  output_magnitudes (u, b->P, b->x, b->y, b->J, magnitude);
+  u->d->jacobian (u->state, b->P, b->x, b->y, b->J);
+  output_magnitudes (u, b->x, b->y, b->J, magnitude);
 
   for (gsize i = 0; i < n_pick && !skipped; i++)
     {
@@ -1435,7 +1435,7 @@ typedef struct {
   gsize width;       /* the widest input or output */
   double magnitude;  /* what the objective sums at the last evaluation,
                         for its rounding: sum |r_k y_k| (r . y cancels),
-                        or |loss| */
+                        or |loss|; check_chain keeps the point's */
 } Chain;
 
 static void
@@ -1589,20 +1589,17 @@ chain_gradient (Chain *c, bp_real *gx, bp_real **gP)
 
 /* Central differences of the objective in the entries pick[0 .. n) of
  * values, against grad; FALSE (and the point counted as skipped) at a
- * kink or where the objective is not finite. */
+ * kink or where the objective is not finite. base and magnitude are the
+ * objective and the size of its terms at the point. */
 static void
 chain_compare (const Checker *ck, Chain *c, const bp_real *base,
-               bp_real *values, const bp_real *grad, gsize cols,
-               const gsize *pick, gsize n_pick, Compare *cmp, guint point)
+               double magnitude, bp_real *values, const bp_real *grad,
+               gsize cols, const gsize *pick, gsize n_pick, Compare *cmp,
+               guint point)
 {
   g_autofree Diff *numeric = g_new (Diff, n_pick);
-  bp_real up, down, again;
-  double magnitude;
+  bp_real up, down;
 
-  /* The size of the objective's terms at the point itself (every
-   * evaluation sets it; the differences move it a little). */
-  chain_value (c, &again);
-  magnitude = c->magnitude;
   for (gsize i = 0; i < n_pick; i++)
     {
       DiffResult r = central_difference (ck->o, chain_value, c,
@@ -1654,6 +1651,7 @@ check_chain (const Checker *ck, Chain *c, const char *subject,
     {
       const Unit *last = c->layers[c->n - 1];
       bp_real base;
+      double magnitude; /* of the objective's terms at the point */
       gsize n_pick;
 
       fill_uniform (ck->rng, c->x, d, RANGE);
@@ -1673,18 +1671,20 @@ check_chain (const Checker *ck, Chain *c, const char *subject,
             cP[i].not_finite++;
           continue;
         }
+      magnitude = c->magnitude;
       chain_gradient (c, gx, gP);
 
       n_pick = draw_indices (ck->rng, d, pick);
-      chain_compare (ck, c, &base, c->x, gx, d, pick, n_pick, &cx, p);
+      chain_compare (ck, c, &base, magnitude, c->x, gx, d, pick, n_pick,
+                     &cx, p);
       for (gsize i = 0; i < c->n; i++)
         if (gP[i] != NULL)
           {
             const Unit *u = c->layers[i];
 
             n_pick = draw_indices (ck->rng, u->rows * u->cols, pick);
-            chain_compare (ck, c, &base, c->P[i], gP[i], u->cols, pick,
-                           n_pick, &cP[i], p);
+            chain_compare (ck, c, &base, magnitude, c->P[i], gP[i],
+                           u->cols, pick, n_pick, &cP[i], p);
           }
     }
 
